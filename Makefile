@@ -1,0 +1,37 @@
+# The two commands of the README:
+#   make demo   installs yundan and runs it on the embedded defaults (SQLite) with demo data
+#   make test   installs everything and runs the whole test suite, on SQLite and on PostgreSQL
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
+TEST_HOME = $(CURDIR)/var/test-home
+
+.PHONY: install install-test demo test test-sqlite test-postgres check-migrations bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+demo: install
+	$(BIN)/yundan init
+	$(BIN)/yundan demo --orders 2000 --seed 1
+	$(BIN)/yundan tour
+
+test: install-test check-migrations test-sqlite test-postgres
+
+check-migrations:
+	YUNDAN_HOME=$(TEST_HOME) $(BIN)/yundan makemigrations --check --dry-run
+
+test-sqlite:
+	YUNDAN_HOME=$(TEST_HOME) $(BIN)/python -m pytest -q
+
+test-postgres:
+	scripts/ensure-postgres
+	YUNDAN_HOME=$(TEST_HOME) YUNDAN_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class YundanConfig(AppConfig):
+    name = "yundan"
+    verbose_name = "运单 yundan"

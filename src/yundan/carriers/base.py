@@ -1,0 +1,80 @@
+"""The carrier protocol: the one small interface every carrier adapter implements.
+
+Nothing outside ``yundan.carriers`` knows a carrier's wire format; the rest of yundan speaks in
+the plain data types below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class CarrierError(Exception):
+    """A carrier could not do what was asked (bad credentials, network, refused request)."""
+
+
+@dataclass(frozen=True)
+class Address:
+    province: str
+    city: str
+    district: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AllocationRequest:
+    """Ask a carrier for one waybill number for one parcel of an order."""
+
+    order_no: str
+    origin: Address
+    destination: Address
+    # Sandbox only: force a simulated scenario (see carriers.sandbox.SCENARIOS); others ignore it.
+    scenario: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceQuery:
+    waybill_no: str
+    origin: Address
+    destination: Address
+    shipped_at: datetime | None = None
+    # SF and ZTO ask for the last 4 digits of the receiver's phone before they answer.
+    phone_last4: str = ""
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """One scan or status line, already mapped onto the normalized taxonomy."""
+
+    time: datetime  # timezone-aware
+    status: str  # a tracking.statuses.TrackingStatus value
+    raw_code: str
+    raw_text: str
+    location: str = ""
+    courier_name: str = ""
+    courier_phone: str = ""
+
+
+@dataclass
+class TraceResult:
+    waybill_no: str
+    events: list[TraceEvent] = field(default_factory=list)  # oldest first
+    found: bool = True  # False: the carrier has no record of this number (yet)
+    error: str = ""
+
+
+class Carrier(Protocol):
+    code: str  # stable id stored on packages, e.g. "sandbox", "jd"
+    name: str  # Chinese display name
+    simulated: bool  # True for the sandbox: the UI must say the data is simulated
+
+    def allocate_waybills(self, requests: Sequence[AllocationRequest]) -> list[str]:
+        """One new waybill number per request, in request order."""
+        ...
+
+    def fetch_traces(self, queries: Sequence[TraceQuery]) -> dict[str, TraceResult]:
+        """Traces for many waybills at once, keyed by waybill number."""
+        ...

@@ -1,0 +1,74 @@
+"""``SandboxCarrier``: the carrier protocol on top of the pure simulation."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+
+from django.conf import settings
+
+from yundan import clock
+from yundan.carriers.base import AllocationRequest, CarrierError, TraceQuery, TraceResult
+from yundan.carriers.sandbox.numbers import SCENARIOS, sandbox_waybill
+from yundan.carriers.sandbox.trajectory import trajectory
+
+NO_TRACE = "暂无物流信息"
+
+NextSerials = Callable[[int], Sequence[int]]
+
+
+def memory_serials(start: int = 1) -> NextSerials:
+    """An in-process serial counter (tests, demos); the app wires a database-backed one."""
+    counter = itertools.count(start)
+    return lambda count: [next(counter) for _ in range(count)]
+
+
+def forced_scenario() -> str | None:
+    """The ``YUNDAN_SANDBOX_SCENARIO`` setting, which overrides every package's own scenario."""
+    value = getattr(settings, "YUNDAN_SANDBOX_SCENARIO", None)
+    if not value:
+        return None
+    if value not in SCENARIOS:
+        raise CarrierError(
+            f"YUNDAN_SANDBOX_SCENARIO={value!r} 不是已知的模拟场景，可选：{'、'.join(SCENARIOS)}"
+        )
+    return value
+
+
+class SandboxCarrier:
+    """Simulated JD Logistics: no network, same answer every time for the same parcel."""
+
+    code = "sandbox"
+    name = "京东物流（模拟）"
+    simulated = True
+
+    def __init__(self, next_serials: NextSerials | None = None):
+        self._next_serials = next_serials or memory_serials()
+
+    def allocate_waybills(self, requests: Sequence[AllocationRequest]) -> list[str]:
+        requests = list(requests)
+        if not requests:
+            return []
+        serials = list(self._next_serials(len(requests)))
+        if len(serials) != len(requests):
+            raise CarrierError(f"沙箱运单号分配失败：需要 {len(requests)} 个流水号，得到 {len(serials)} 个")
+        try:
+            return [sandbox_waybill(s, r.scenario) for s, r in zip(serials, requests, strict=True)]
+        except ValueError as exc:
+            raise CarrierError(str(exc)) from exc
+
+    def fetch_traces(self, queries: Sequence[TraceQuery]) -> dict[str, TraceResult]:
+        override = forced_scenario()
+        moment = clock.now()
+        results: dict[str, TraceResult] = {}
+        for query in queries:
+            if query.shipped_at is None:
+                results[query.waybill_no] = TraceResult(query.waybill_no, found=False, error=NO_TRACE)
+                continue
+            events = trajectory(
+                query.waybill_no, query.origin, query.destination, query.shipped_at, moment, override
+            )
+            results[query.waybill_no] = TraceResult(
+                query.waybill_no, events=events, found=bool(events), error="" if events else NO_TRACE
+            )
+        return results

@@ -1,0 +1,52 @@
+"""Finding orders by the keys a merchant has at hand."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from yundan.orders.models import Order
+from yundan.orders.receivers import normalize_phone
+from yundan.orders.states import OrderStatus
+from yundan.shipping.models import Package
+from yundan.shipping.waybills import normalize_waybill
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    order_no: str = ""
+    buyer_id: str = ""
+    phone: str = ""  # a full number, or its last 4 digits
+    waybill_no: str = ""
+    status: str = ""
+    shop: str = ""
+
+    def __post_init__(self):
+        if self.status and self.status not in OrderStatus.values:
+            raise ValueError(f"未知的订单状态「{self.status}」，应为：{', '.join(OrderStatus.values)}")
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def search_orders(query: OrderQuery) -> QuerySet[Order]:
+    """Orders matching every given key, newest first. Each key is an indexed equality lookup."""
+    orders = Order.objects.select_related("shop")
+    if query.order_no:
+        orders = orders.filter(order_no=normalize_waybill(query.order_no))
+    if query.buyer_id:
+        orders = orders.filter(buyer_id=query.buyer_id.strip())
+    if query.phone:
+        phone = query.phone.strip()
+        if len(_digits(phone)) == 4 and len(phone) == 4:
+            orders = orders.filter(receiver_phone_last4=phone)
+        else:
+            orders = orders.filter(receiver_phone=normalize_phone(phone))
+    if query.waybill_no:
+        owners = Package.objects.filter(waybill_no=normalize_waybill(query.waybill_no))
+        orders = orders.filter(pk__in=owners.values("order_id"))
+    if query.status:
+        orders = orders.filter(status=query.status)
+    if query.shop:
+        orders = orders.filter(shop__name=query.shop)
+    return orders.order_by("-ordered_at", "-id")

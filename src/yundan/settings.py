@@ -1,0 +1,129 @@
+"""Django settings, read from ``YUNDAN_*`` environment variables (see ``.env.example``).
+
+The defaults run on one machine with nothing else installed: SQLite in WAL mode inside
+``YUNDAN_HOME``. ``YUNDAN_DATABASE_URL`` switches to PostgreSQL with the same code.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from yundan.clock import parse_frozen_now
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(f"YUNDAN_{name}", default).strip()
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    return default if not value else value.lower() in {"1", "true", "yes", "on"}
+
+
+def _default_home() -> Path:
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "yundan"
+
+
+def _secret_key(home: Path) -> str:
+    """Use YUNDAN_SECRET_KEY, else a random key kept in the data folder (stable across restarts)."""
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    key_file = home / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+YUNDAN_HOME = Path(_env("HOME") or _default_home()).expanduser()
+YUNDAN_HOME.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = _secret_key(YUNDAN_HOME)
+DEBUG = _env_bool("DEBUG")
+ALLOWED_HOSTS = [h for h in _env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
+
+YUNDAN_NOW = parse_frozen_now(_env("NOW")) if _env("NOW") else None
+# Force one simulated scenario for every sandbox package (see yundan.carriers.sandbox).
+YUNDAN_SANDBOX_SCENARIO = _env("SANDBOX_SCENARIO") or None
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "yundan",
+    "yundan.orders",
+    "yundan.shipping",
+    "yundan.tracking",
+    "yundan.carriers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "yundan.urls"
+WSGI_APPLICATION = "yundan.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+_database_url = _env("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": YUNDAN_HOME / "yundan.sqlite3",
+            "OPTIONS": {
+                # WAL lets a web process read while a worker writes; the busy timeout makes a
+                # writer wait for the other instead of failing with "database is locked".
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = _env("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = YUNDAN_HOME / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,96 @@
+"""Reading the tables merchants hand us: .xlsx, .xls, .xlsb, .ods, .csv and .txt.
+
+Cells come back as Python values (calamine's types for workbooks, text for CSV). Numbers that
+stand for identifiers (order numbers, phones) go through ``identifier_text``, which never guesses:
+a number that has lost digits in Excel is reported, not rounded into somebody else's order.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+TEXT_SUFFIXES = {".csv", ".txt"}
+# Excel keeps 15 significant digits; a longer number stored as a number was already rounded.
+MAX_EXACT_DIGITS = 15
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+class LostDigitsError(ValueError):
+    """An identifier stored as a number (or in scientific notation) that can no longer be trusted."""
+
+
+def to_half_width(text: str) -> str:
+    """Full-width letters, digits and punctuation (and the ideographic space) to ASCII."""
+    return text.translate(_FULL_WIDTH)
+
+
+def decode_text_file(data: bytes) -> str:
+    """Chinese Excel saves "CSV (逗号分隔)" as GBK; everything else we see is UTF-8 (with BOM)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV")
+
+
+def read_sheets(path: Path) -> Iterator[tuple[str, list[list]]]:
+    """Yield (sheet name, rows) for every sheet; a CSV or text file is one sheet."""
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+        except Exception as error:  # calamine raises its own error types per format
+            raise ValueError(f"无法读取表格文件 {path.name}：{error}") from error
+        for name in workbook.sheet_names:
+            yield name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    elif suffix in TEXT_SUFFIXES:
+        text = decode_text_file(path.read_bytes())
+        yield path.stem, _csv_rows(text) if suffix == ".csv" else [[line] for line in text.splitlines()]
+    else:
+        raise ValueError(
+            f"不支持的文件类型「{suffix or path.name}」：请上传 .xlsx、.xls、.ods、.csv 或 .txt 文件"
+        )
+
+
+def _csv_rows(text: str) -> list[list]:
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def cell_text(value) -> str:
+    """Any cell as trimmed text; integral floats lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return to_half_width(str(value)).strip()
+
+
+def identifier_text(value) -> str:
+    """An order number, waybill number or phone read from a cell, digits intact or an error."""
+    if isinstance(value, bool):
+        raise ValueError(f"应为号码，实为 {value}")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            raise LostDigitsError(f"「{value}」不是完整的号码")
+        digits = str(int(value))
+        if len(digits.lstrip("-")) > MAX_EXACT_DIGITS:
+            raise LostDigitsError(
+                f"「{digits}」超过15位却以数字格式保存，Excel 已丢失末尾数字；请把该列设为文本后重新导出"
+            )
+        return digits
+    text = "".join(cell_text(value).split()).lstrip("'")
+    if _SCIENTIFIC.match(text):
+        raise LostDigitsError(f"「{text}」是科学计数法，号码的数字已丢失；请把该列设为文本后重新导出")
+    return text
