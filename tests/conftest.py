@@ -1,10 +1,7 @@
-from datetime import datetime
-
 import pytest
+from factories import NOW
 
 from yundan.orders.models import Order, Shop
-
-NOW = datetime.fromisoformat("2026-11-27T10:00:00+08:00")
 
 
 @pytest.fixture

@@ -47,7 +47,8 @@ def typed_landlines(draw):
     area, local = draw(area_codes), draw(local_numbers)
     middle = len(local) // 2
     local_typed = draw(st.sampled_from([local, f"{local[:middle]} {local[middle:]}"]))
-    typed = draw(st.sampled_from([f"{area}-{local_typed}", f"({area}) {local_typed}", f"{area} {local_typed}"]))
+    formats = [f"{area}-{local_typed}", f"({area}) {local_typed}", f"{area} {local_typed}"]
+    typed = draw(st.sampled_from(formats))
     if draw(st.booleans()):
         typed = typed.translate(FULL_WIDTH)
     return typed, f"{area}-{local}"

@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from yundan.shipping.waybills import (
@@ -16,7 +16,11 @@ JD_SAMPLES = ["JDX000234596031", "JDVA00003618100", "JDVC00000186621", "VA000402
 
 # Characters that exercise every cleaning rule, so hypothesis hits them often.
 TRICKY = " \t\u00a0\u3000\u200b\ufeff'＇-－0123456789０１９jdxJDXｊｄＸsfSF"
-waybill_like = st.one_of(st.text(), st.text(alphabet=TRICKY))
+# Whole pieces too, so stacked apostrophes and stacked package suffixes come up.
+PIECES = ["'", "＇", " ", "-", "－", "-1", "-2", "-0", "-1-2", "JDX000234596031", "sf", "１"]
+waybill_like = st.one_of(
+    st.text(), st.text(alphabet=TRICKY), st.lists(st.sampled_from(PIECES)).map("".join)
+)
 
 
 def test_jd_package_suffix_is_stripped_before_lookup():
@@ -48,6 +52,8 @@ def test_apostrophe_inside_a_number_is_not_treated_as_the_excel_marker():
 
 
 @given(waybill_like)
+@example("''JDX000234596031")
+@example("JDX000234596031-1-2-1-2")
 def test_normalizing_twice_changes_nothing(raw):
     once = normalize_waybill(raw)
     assert normalize_waybill(once) == once

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from yundan.carriers.registry import carrier_name
 from yundan.orders.models import Order
@@ -14,7 +15,7 @@ from yundan.tracking.statuses import status_label
 
 PRINTED_UNCONFIRMED_NOTE = (
     "面单已打印（运单号已分配），但尚未确认发货：运单号还不是订单的物流单号，承运商不会开始跟踪，"
-    "京东后台也看不到物流单号。货物交给快递后请确认发货（yundan ship {order_no}）。"
+    "京东后台也看不到物流单号。货物交给快递后，请对订单 {order_no} 确认发货。"
 )
 NOT_PRINTED_NOTE = "尚未打印面单，也未发货。"
 
@@ -27,8 +28,9 @@ def with_details(orders):
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+def iso_time(moment: datetime | None) -> str | None:
+    """ISO-8601 in the configured time zone (Beijing time by default), with its offset."""
+    return timezone.localtime(moment).isoformat() if moment else None
 
 
 def package_state_label(package: Package) -> str:
@@ -51,16 +53,16 @@ def package_data(package: Package, order_no: str) -> dict:
         "waybill_no": package.waybill_no,
         "carrier": package.carrier,
         "carrier_name": carrier_name(package.carrier),
-        "printed_at": _iso(package.printed_at),
+        "printed_at": iso_time(package.printed_at),
         "print_count": package.print_count,
-        "shipped_at": _iso(package.shipped_at),
+        "shipped_at": iso_time(package.shipped_at),
         "status": package.status if package.shipped_at else None,
         "status_label": package_state_label(package),
-        "last_event_at": _iso(package.last_event_at),
+        "last_event_at": iso_time(package.last_event_at),
         "note": package_note(package, order_no),
         "events": [
             {
-                "time": _iso(event.time),
+                "time": iso_time(event.time),
                 "status": event.status,
                 "status_label": status_label(event.status),
                 "description": event.raw_text,
@@ -81,7 +83,7 @@ def order_data(order: Order, unmask: bool = False) -> dict:
         "status": order.status,
         "status_label": OrderStatus(order.status).label,
         "buyer_id": order.buyer_id,
-        "ordered_at": _iso(order.ordered_at),
+        "ordered_at": iso_time(order.ordered_at),
         "amount": str(order.amount) if order.amount is not None else None,
         "remark": order.remark,
         "receiver": {

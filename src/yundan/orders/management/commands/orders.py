@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yundan.orders.details import order_data, with_details
+from yundan.orders.details import iso_time, order_data, with_details
 from yundan.orders.importing import import_orders
 from yundan.orders.models import Order
 from yundan.orders.receivers import mask_name, mask_phone
@@ -10,10 +10,7 @@ from yundan.orders.search import OrderQuery, search_orders
 from yundan.orders.states import OrderStatus
 from yundan.shipping.waybills import normalize_waybill
 from yundan.terminal import console, print_json, print_table
-
-
-def _time(value: str | None) -> str:
-    return value[:16].replace("T", " ") if value else "—"
+from yundan.tracking.display import print_package, short_time
 
 
 class Command(BaseCommand):
@@ -62,7 +59,7 @@ class Command(BaseCommand):
             ["订单号", "店铺", "状态", "下单时间", "买家ID", "收货人", "电话", "物流单号"],
             (
                 [o.order_no, o.shop.name, OrderStatus(o.status).label,
-                 _time(o.ordered_at.isoformat() if o.ordered_at else None), o.buyer_id,
+                 short_time(iso_time(o.ordered_at)), o.buyer_id,
                  mask_name(o.receiver_name), mask_phone(o.receiver_phone),
                  " ".join(p.waybill_no for p in o.packages.all() if p.shipped_at and p.waybill_no)]
                 for o in orders
@@ -84,7 +81,7 @@ class Command(BaseCommand):
     def print_order(self, data):
         out = console()
         out.print(f"[bold]订单 {data['order_no']}[/]  [{data['status_label']}]  店铺：{data['shop']}")
-        out.print(f"下单时间 {_time(data['ordered_at'])}  买家ID {data['buyer_id'] or '—'}  "
+        out.print(f"下单时间 {short_time(data['ordered_at'])}  买家ID {data['buyer_id'] or '—'}  "
                   f"金额 {data['amount'] or '—'}")
         r = data["receiver"]
         out.print(f"收货人 {r['name']}  {r['phone']}  {r['province']}{r['city']}{r['district']}{r['address']}")
@@ -97,17 +94,12 @@ class Command(BaseCommand):
         total = len(data["packages"])
         for package in data["packages"]:
             out.print()
-            out.print(
+            print_package(
+                out, package,
                 f"[bold]包裹 {package['sequence']}/{total}[/]  运单号 {package['waybill_no'] or '（未分配）'}  "
-                f"承运商 {package['carrier_name']}  打印 {_time(package['printed_at'])}"
-                f"  发货 {_time(package['shipped_at'])}  状态 [bold]{package['status_label']}[/]"
+                f"承运商 {package['carrier_name']}  打印 {short_time(package['printed_at'])}"
+                f"  发货 {short_time(package['shipped_at'])}",
             )
-            if package["note"]:
-                out.print(f"  [yellow]{package['note']}[/]")
-            for event in package["events"]:
-                courier = f"  快递员 {event['courier_name']} {event['courier_phone']}" if event["courier_name"] else ""
-                out.print(f"  {_time(event['time'])}  {event['status_label']:<5}  {event['description']}"
-                          f"  [dim]{event['location']}{courier}[/]")
 
     def import_file(self, file, shop, json, **_):
         try:

@@ -4,6 +4,7 @@ from yundan.orders.details import package_data
 from yundan.shipping.models import Package
 from yundan.shipping.waybills import normalize_waybill
 from yundan.terminal import console, print_json
+from yundan.tracking.display import print_package
 from yundan.tracking.services import refresh_packages
 
 
@@ -35,11 +36,5 @@ class Command(BaseCommand):
     def print_timelines(self, results):
         out = console()
         for data in results:
-            out.print(f"[bold]运单号 {data['waybill_no']}[/]  {data['carrier_name']}  订单号 {data['order_no']}"
-                      f"  状态 [bold]{data['status_label']}[/]")
-            if data["note"]:
-                out.print(f"  [yellow]{data['note']}[/]")
-            for event in data["events"]:
-                out.print(f"  {event['time'][:16].replace('T', ' ')}  {event['status_label']:<5}  "
-                          f"{event['description']}  [dim]{event['location']}[/]")
+            print_package(out, data, f"[bold]运单号 {data['waybill_no']}[/]  {data['carrier_name']}  订单号 {data['order_no']}")
             out.print()
