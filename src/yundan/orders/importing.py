@@ -5,6 +5,7 @@ never by position. Every order is written in its own transaction: a bad row reje
 (with the row number and reason) and never blocks or half-writes the others.
 """
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from yundan.orders.addresses import parse_address
 from yundan.orders.models import Order, OrderItem, Shop
 from yundan.orders.receivers import normalize_phone, phone_last4
 from yundan.orders.states import OrderStatus, can_move, status_from_jd
+from yundan.shipping.waybills import looks_like_order_no
 from yundan.spreadsheets import cell_text, identifier_text, read_sheets
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -97,8 +99,11 @@ def parse_time(value) -> datetime | None:
             except ValueError:
                 continue
         else:
-            raise ValueError(f"下单时间「{text}」无法识别，应为 2026-11-20 10:23:45 这样的格式")
+            raise ValueError(f"「{text}」无法识别，应为 2026-11-20 10:23:45 这样的格式")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+MAX_AMOUNT = Decimal("9999999999.99")  # what Order.amount (12 digits, 2 decimals) holds
 
 
 def parse_amount(value) -> Decimal | None:
@@ -106,55 +111,82 @@ def parse_amount(value) -> Decimal | None:
     if not text:
         return None
     try:
-        amount = Decimal(text).quantize(Decimal("0.01"))
+        amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"订单金额「{cell_text(value)}」不是数字") from None
-    if amount < 0:
-        raise ValueError(f"订单金额「{text}」不能为负数")
-    return amount
+        raise ValueError(f"「{cell_text(value)}」不是数字") from None
+    if not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT:
+        raise ValueError(f"「{text}」应为 0 到 {MAX_AMOUNT} 之间的金额")
+    return amount.quantize(Decimal("0.01"))
 
 
 def parse_quantity(value) -> int:
     text = cell_text(value) or "1"
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"订购数量「{text}」应为正整数")
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        raise ValueError(f"「{text}」应为正整数")
     return int(text)
+
+
+def parse_order_no(value) -> str:
+    order_no = identifier_text(value)
+    if not looks_like_order_no(order_no):
+        raise ValueError(f"「{order_no}」应为 8–20 位数字")
+    return order_no
+
+
+def parse_phone(value) -> str:
+    return normalize_phone(identifier_text(value))
+
+
+def text_of(limit: int):
+    def parse(value) -> str:
+        text = cell_text(value)
+        if len(text) > limit:
+            raise ValueError(f"超过 {limit} 个字符")
+        return text
+
+    return parse
+
+
+def _limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# field → (column label for errors, parser)
+ROW_PARSERS = {
+    "order_no": ("订单号", parse_order_no),
+    "ordered_at": ("下单时间", parse_time),
+    "status": ("订单状态", lambda v: status_from_jd(cell_text(v)) if cell_text(v) else OrderStatus.AWAITING_SHIPMENT),
+    "buyer_id": ("下单帐号", text_of(_limit(Order, "buyer_id"))),
+    "receiver_name": ("客户姓名", text_of(_limit(Order, "receiver_name"))),
+    "receiver_phone": ("联系电话", parse_phone),
+    "receiver_address": ("客户地址", text_of(_limit(Order, "receiver_address"))),
+    "amount": ("订单金额", parse_amount),
+    "remark": ("商家备注", cell_text),
+    "sku_id": ("商品ID", lambda v: text_of(_limit(OrderItem, "sku_id"))(identifier_text(v))),
+    "item_name": ("商品名称", text_of(_limit(OrderItem, "name"))),
+    "quantity": ("订购数量", parse_quantity),
+}
 
 
 def parse_row(cells: list, columns: dict[str, int]) -> dict:
     """One export row as order fields; raises ValueError naming the column that is wrong."""
-
-    def cell(name):
+    values = {}
+    for name, (label, parse) in ROW_PARSERS.items():
         position = columns.get(name)
-        return cells[position] if position is not None and position < len(cells) else None
-
-    order_no = identifier_text(cell("order_no"))
-    if not order_no.isdigit():
-        raise ValueError(f"订单号「{order_no}」应为纯数字")
-    try:
-        phone = normalize_phone(identifier_text(cell("receiver_phone")))
-    except ValueError as error:
-        raise ValueError(f"联系电话：{error}") from None
-    status_text = cell_text(cell("status"))
-    address = parse_address(cell_text(cell("receiver_address")))
-    return {
-        "order_no": order_no,
-        "ordered_at": parse_time(cell("ordered_at")),
-        "status": status_from_jd(status_text) if status_text else OrderStatus.AWAITING_SHIPMENT,
-        "buyer_id": cell_text(cell("buyer_id")),
-        "receiver_name": cell_text(cell("receiver_name")),
-        "receiver_phone": phone,
-        "receiver_phone_last4": phone_last4(phone),
-        "receiver_province": address.province,
-        "receiver_city": address.city,
-        "receiver_district": address.district,
-        "receiver_address": address.detail,
-        "amount": parse_amount(cell("amount")),
-        "remark": cell_text(cell("remark")),
-        "sku_id": identifier_text(cell("sku_id")),
-        "item_name": cell_text(cell("item_name")),
-        "quantity": parse_quantity(cell("quantity")),
-    }
+        cell = cells[position] if position is not None and position < len(cells) else None
+        try:
+            values[name] = parse(cell)
+        except ValueError as error:
+            raise ValueError(f"{label}：{error}") from None
+    address = parse_address(values.pop("receiver_address"))
+    values.update(
+        receiver_phone_last4=phone_last4(values["receiver_phone"]),
+        receiver_province=address.province,
+        receiver_city=address.city,
+        receiver_district=address.district,
+        receiver_address=address.detail,
+    )
+    return values
 
 
 def resolve_shop(name: str) -> Shop:
@@ -204,21 +236,25 @@ def item_rows(rows: list[OrderRow]) -> list[dict]:
 
 
 def save_items(order: Order, rows: list[dict]) -> bool:
-    """Match items by SKU so packages that already carry an item keep pointing at it.
+    """Match rows to stored items so packages that already carry an item keep pointing at it.
 
-    Returns whether anything changed.
+    The k-th row of a SKU matches the k-th stored item of that SKU (an export may list one SKU
+    twice, e.g. once as a gift). Returns whether anything changed.
     """
-    existing = {item.sku_id: item for item in order.items.all()}
+    stored: dict[str, list[OrderItem]] = {}
+    for item in order.items.order_by("id"):
+        stored.setdefault(item.sku_id, []).append(item)
     changed = False
     for values in rows:
-        item = existing.get(values["sku_id"]) or OrderItem(order=order, sku_id=values["sku_id"])
+        same_sku = stored.get(values["sku_id"])
+        item = same_sku.pop(0) if same_sku else OrderItem(order=order, sku_id=values["sku_id"])
         name = values["item_name"] or item.name
         if item.pk is None or (item.name, item.quantity) != (name, values["quantity"]):
             item.name, item.quantity = name, values["quantity"]
             item.save()
             changed = True
-    gone = order.items.exclude(sku_id__in=[values["sku_id"] for values in rows])
-    return gone.delete()[0] > 0 or changed
+    leftovers = [item.pk for items in stored.values() for item in items]
+    return OrderItem.objects.filter(pk__in=leftovers).delete()[0] > 0 or changed
 
 
 def import_orders(path: Path, shop_name: str = "") -> ImportReport:

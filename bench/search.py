@@ -1,0 +1,213 @@
+"""Order lookup benchmark: 1,000,000 orders, 1,200,000 packages, SQLite and PostgreSQL.
+
+    .venv/bin/python bench/search.py [--orders 1000000] [--lookups 10000] [--baseline-lookups 20]
+
+Data goes straight into the database in bulk (not via `yundan demo`), into its own SQLite file
+under bench/out/ and its own PostgreSQL database `yundan_bench`. Then, per key, it times
+lookups through the real search service (`search_orders`, the ORM, in-process) and, as the
+baseline in the same run, the same lookups as an unindexed scan (the indexed column wrapped
+in an expression, so no index can serve it). The scan takes ~0.1–1 s each, so it runs fewer.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+PG_URL = "postgres://root@127.0.0.1:5432/yundan_bench"
+KINDS = ("order_no", "buyer_id", "phone", "phone_last4_status", "waybill_no")
+STATUSES = ("awaiting_shipment", "shipped", "finished", "canceled", "locked")
+STATUS_WEIGHTS = (10, 35, 45, 6, 4)
+
+
+def order_values(i: int, rng: random.Random) -> dict:
+    phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+    return {
+        "order_no": str(300_000_000_000 + i * 37),
+        "buyer_id": f"jd_{rng.randrange(400_000):06d}",
+        "phone": phone,
+        "status": rng.choices(STATUSES, STATUS_WEIGHTS)[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--lookups", type=int, default=10_000)
+    parser.add_argument("--baseline-lookups", type=int, default=20)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--worker", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args)
+        return
+    OUT.mkdir(exist_ok=True)
+    results = {}
+    for database in args.databases.split(","):
+        env = {**os.environ, "YUNDAN_HOME": str(OUT / f"home-{database}"), "DJANGO_SETTINGS_MODULE": "yundan.settings"}
+        env.pop("YUNDAN_DATABASE_URL", None)
+        if database == "postgres":
+            env["YUNDAN_DATABASE_URL"] = PG_URL
+            create_pg_database()
+        command = [sys.executable, __file__, "--worker", database, "--orders", str(args.orders),
+                   "--lookups", str(args.lookups), "--baseline-lookups", str(args.baseline_lookups)]
+        output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+        sys.stderr.write(output.stderr)
+        results[database] = json.loads(output.stdout)
+    print_report(args, results)
+
+
+def create_pg_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://root@127.0.0.1:5432/test", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = 'yundan_bench'").fetchone():
+            connection.execute("CREATE DATABASE yundan_bench")
+
+
+def run_worker(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    generate(args.orders)
+    json.dump(measure(args.orders, args.lookups, args.baseline_lookups), sys.stdout)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def generate(count: int) -> None:
+    """Bulk rows with plain SQL: one shop, ``count`` orders, 1.2 packages per order on average."""
+    from django.db import connection
+
+    from yundan.orders.models import Order, Shop
+
+    if Order.objects.count() == count:
+        log(f"[{connection.vendor}] reusing {count:,} orders")
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in ("tracking_trackingevent", "shipping_packageitem", "shipping_package", "orders_orderitem",
+                      "orders_order", "orders_shop"):
+            cursor.execute(f"DELETE FROM {table}")
+    shop = Shop.objects.create(name="bench", sender_province="北京市", sender_city="北京市")
+    rng = random.Random(42)
+    now = "2026-11-27 02:00:00+00:00"
+    order_sql = (
+        "INSERT INTO orders_order (id, shop_id, order_no, buyer_id, ordered_at, amount, status, remark, "
+        "receiver_name, receiver_phone, receiver_phone_last4, receiver_province, receiver_city, "
+        "receiver_district, receiver_address, created_at, updated_at) "
+        "VALUES (%s, %s, %s, %s, %s, 99.00, %s, '', '张三', %s, %s, '浙江省', '杭州市', '西湖区', '文三路90号', %s, %s)"
+    )
+    package_sql = (
+        "INSERT INTO shipping_package (id, order_id, sequence, carrier, waybill_no, printed_at, print_count, "
+        "shipped_at, status, last_event_at, last_event_text, next_refresh_at, created_at, updated_at) "
+        "VALUES (%s, %s, %s, 'sandbox', %s, %s, 1, %s, 'in_transit', NULL, '', NULL, %s, %s)"
+    )
+    package_id = 0
+    batch = 50_000
+    with connection.cursor() as cursor:
+        for start in range(0, count, batch):
+            orders, packages = [], []
+            for i in range(start, min(start + batch, count)):
+                values = order_values(i, rng)
+                ordered_at = f"2026-{1 + i * 11 // count:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00+00:00"
+                orders.append((i + 1, shop.pk, values["order_no"], values["buyer_id"], ordered_at, values["status"],
+                               values["phone"], values["phone"][-4:], now, now))
+                for sequence in range(1, 3 if i % 5 == 0 else 2):
+                    package_id += 1
+                    packages.append((package_id, i + 1, sequence, f"JDX9{package_id:011d}", ordered_at, ordered_at,
+                                     now, now))
+            cursor.executemany(order_sql, orders)
+            cursor.executemany(package_sql, packages)
+            log(f"[{connection.vendor}] {min(start + batch, count):,} orders, {package_id:,} packages")
+        cursor.execute("ANALYZE")
+    log(f"[{connection.vendor}] generated in {time.perf_counter() - started:.1f} s")
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def measure(count: int, lookups: int, baseline_lookups: int) -> dict:
+    from django.db import connection
+
+    from yundan.orders.search import OrderQuery, search_orders
+
+    rng = random.Random(7)
+    keys = {kind: [] for kind in KINDS}
+    data_rng = random.Random(42)
+    sample = set(rng.sample(range(count), min(count, lookups)))
+    # Replay the generator to know real keys without asking the database.
+    package_id = 0
+    for i in range(count):
+        values = order_values(i, data_rng)
+        first_package = package_id + 1
+        package_id += 2 if i % 5 == 0 else 1
+        if i in sample:
+            keys["order_no"].append(OrderQuery(order_no=values["order_no"]))
+            keys["buyer_id"].append(OrderQuery(buyer_id=values["buyer_id"]))
+            keys["phone"].append(OrderQuery(phone=values["phone"]))
+            keys["phone_last4_status"].append(OrderQuery(phone=values["phone"][-4:], status=values["status"]))
+            keys["waybill_no"].append(OrderQuery(waybill_no=f"JDX9{first_package:011d}"))
+    results = {}
+    for kind, queries in keys.items():
+        rng.shuffle(queries)
+        indexed = [timed(lambda q=q: list(search_orders(q)[:50])) for q in queries]
+        baseline = [timed(lambda q=q: scan(connection, kind, q)) for q in queries[:baseline_lookups]]
+        results[kind] = {
+            "lookups": len(indexed), "p50_ms": percentile(indexed, 0.5), "p99_ms": percentile(indexed, 0.99),
+            "baseline_lookups": len(baseline), "baseline_p50_ms": percentile(baseline, 0.5),
+            "baseline_p99_ms": percentile(baseline, 0.99),
+        }
+        log(f"[{connection.vendor}] {kind}: {results[kind]}")
+    return results
+
+
+def timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000
+
+
+def scan(connection, kind: str, query) -> list:
+    """The same lookup with every index defeated: the column is compared through an expression."""
+    where = {
+        "order_no": ("o.order_no || '' = %s", [query.order_no]),
+        "buyer_id": ("o.buyer_id || '' = %s", [query.buyer_id]),
+        "phone": ("o.receiver_phone || '' = %s", [query.phone]),
+        "phone_last4_status": ("o.receiver_phone_last4 || '' = %s AND o.status || '' = %s",
+                               [query.phone, query.status]),
+        "waybill_no": ("o.id IN (SELECT p.order_id FROM shipping_package p WHERE p.waybill_no || '' = %s)",
+                       [query.waybill_no]),
+    }[kind]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT o.* FROM orders_order o WHERE {where[0]} ORDER BY o.ordered_at DESC LIMIT 50",
+                       where[1])
+        return cursor.fetchall()
+
+
+def print_report(args, results: dict) -> None:
+    print(f"\nOrder lookups: {args.orders:,} orders, ~{int(args.orders * 1.2):,} packages; "
+          f"search_orders() in-process; baseline = unindexed scan of the same lookup\n")
+    print(f"{'database':<9} {'key':<20} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'scan n':>7} {'scan p50':>9} {'scan p99':>9}")
+    for database, kinds in results.items():
+        for kind, r in kinds.items():
+            print(f"{database:<9} {kind:<20} {r['lookups']:>6} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} "
+                  f"{r['baseline_lookups']:>7} {r['baseline_p50_ms']:>9.1f} {r['baseline_p99_ms']:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
