@@ -10,8 +10,8 @@ from yundan.spreadsheets import (
     decode_text_file,
     identifier_text,
     read_sheets,
-    to_half_width,
 )
+from yundan.text import to_half_width
 
 FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 digit_strings = st.text(alphabet="0123456789", min_size=1, max_size=30)

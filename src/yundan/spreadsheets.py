@@ -13,21 +13,17 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from yundan.text import to_half_width
+
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt"}
 # Excel keeps 15 significant digits; a longer number stored as a number was already rounded.
 MAX_EXACT_DIGITS = 15
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 class LostDigitsError(ValueError):
     """An identifier stored as a number (or in scientific notation) that can no longer be trusted."""
-
-
-def to_half_width(text: str) -> str:
-    """Full-width letters, digits and punctuation (and the ideographic space) to ASCII."""
-    return text.translate(_FULL_WIDTH)
 
 
 def decode_text_file(data: bytes) -> str:

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+from yundan.text import to_half_width
+
 _EXTENSION_MARK = re.compile(r"转|分机")
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _MOBILE = re.compile(r"1[0-9]{10}")
@@ -85,7 +86,7 @@ def _wrong_length(count: int) -> ValueError:
 
 def _parse(raw: str) -> _Phone | None:
     """None for an empty phone; ValueError when the text cannot be a phone number."""
-    text = raw.translate(_HALF_WIDTH).strip()
+    text = to_half_width(raw).strip()
     if not text:
         return None
     main_text, *rest = _EXTENSION_MARK.split(text, maxsplit=1)
@@ -192,7 +193,7 @@ def mask_phone(phone: str) -> str:
     try:
         parsed = _parse(phone)
     except ValueError:
-        return "*" * sum(map(len, _DIGIT_RUN.findall(phone.translate(_HALF_WIDTH))))
+        return "*" * sum(map(len, _DIGIT_RUN.findall(to_half_width(phone))))
     if parsed is None:
         return ""
     number = parsed.number

@@ -8,6 +8,7 @@ from yundan.orders.models import Order
 from yundan.orders.receivers import normalize_phone
 from yundan.orders.states import OrderStatus
 from yundan.shipping.waybills import normalize_waybill
+from yundan.text import clean_number
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def search_orders(query: OrderQuery) -> QuerySet[Order]:
     """
     orders = Order.objects.all()
     if query.order_no:
-        orders = orders.filter(order_no=normalize_waybill(query.order_no))
+        orders = orders.filter(order_no=clean_number(query.order_no))
     if query.buyer_id:
         orders = orders.filter(buyer_id=query.buyer_id.strip())
     if query.phone:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from yundan.text import clean_number
+
 CARRIER_NAMES: dict[str, str] = {
     "jd": "京东物流",
     "sf": "顺丰速运",
@@ -25,12 +27,6 @@ CARRIER_NAMES: dict[str, str] = {
     "jt": "极兔速递",
     "deppon": "德邦快递",
 }
-
-# U+FF01..U+FF5E are the full-width twins of ASCII 0x21..0x7E (digits, letters, "－", "＇").
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-# Zero-width characters are not whitespace to Python but ride along in copy-paste from web pages,
-# and a BOM sneaks in from CSV exports; they are invisible to the merchant, so drop them too.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 # JD package code (包裹号): <waybill>-<n>-<total> with an optional trailing "-".
 _PACKAGE_SUFFIX = re.compile(r"(.+)-([0-9]+)-([0-9]+)-?", re.DOTALL)
@@ -61,13 +57,6 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _ORDER_NO = re.compile(r"[0-9]{8,20}")
 
 
-def _clean(raw: str) -> str:
-    """Everything ``normalize_waybill`` does except stripping the package suffix."""
-    text = "".join(raw.translate(_HALF_WIDTH).split()).translate(_INVISIBLE)
-    # Excel's text marker is a leading "'"; strip all of them so the result is idempotent.
-    return text.lstrip("'").upper()
-
-
 def _split_suffix(text: str) -> tuple[str, int, int] | None:
     match = _PACKAGE_SUFFIX.fullmatch(text)
     if match is None:
@@ -83,7 +72,7 @@ def parse_package_code(raw: str) -> tuple[str, int | None, int | None]:
 
     ``JDX000234596031-1-5-`` is parcel 1 of 5 of waybill ``JDX000234596031``.
     """
-    text = _clean(raw)
+    text = clean_number(raw)
     split = _split_suffix(text)
     if split is None:
         return text, None, None
@@ -132,4 +121,4 @@ def looks_like_order_no(number: str) -> bool:
     numbers never carry one. Note 12- and 13-digit numbers also look like waybills; callers that
     accept both must ask the user or try both lookups.
     """
-    return _ORDER_NO.fullmatch(_clean(number)) is not None
+    return _ORDER_NO.fullmatch(clean_number(number)) is not None

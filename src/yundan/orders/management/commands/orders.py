@@ -8,7 +8,7 @@ from yundan.orders.models import Order
 from yundan.orders.receivers import mask_name, mask_phone
 from yundan.orders.search import OrderQuery, search_orders
 from yundan.orders.states import OrderStatus
-from yundan.shipping.waybills import normalize_waybill
+from yundan.text import clean_number
 from yundan.terminal import console, print_json, print_table
 from yundan.tracking.display import print_package, short_time
 
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         )
 
     def show(self, order_no, shop, unmask, json, **_):
-        orders = with_details(Order.objects.filter(order_no=normalize_waybill(order_no)))
+        orders = with_details(Order.objects.filter(order_no=clean_number(order_no)))
         if shop:
             orders = orders.filter(shop__name=shop)
         found = list(orders[:2])
