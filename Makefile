@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_HOME = $(CURDIR)/var/test-home
 
-.PHONY: install install-test demo test test-sqlite test-postgres check-migrations bench
+.PHONY: install install-test demo test test-sqlite test-postgres check-migrations postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ demo: install
 	$(BIN)/yundan demo --orders 2000 --seed 1
 	$(BIN)/yundan tour
 
-test: install-test check-migrations test-sqlite test-postgres
+test: install-test postgres check-migrations test-sqlite test-postgres
 
 check-migrations:
 	YUNDAN_HOME=$(TEST_HOME) $(BIN)/yundan makemigrations --check --dry-run
@@ -32,6 +32,8 @@ check-migrations:
 test-sqlite:
 	YUNDAN_HOME=$(TEST_HOME) $(BIN)/python -m pytest -q
 
-test-postgres:
+postgres:
 	scripts/ensure-postgres
+
+test-postgres: postgres
 	YUNDAN_HOME=$(TEST_HOME) YUNDAN_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q

@@ -6,6 +6,8 @@ import hashlib
 import re
 from types import MappingProxyType
 
+from yundan.shipping.waybills import normalize_waybill
+
 # name -> (forced digit, default share when chosen by hash, what happens). Order matters: the
 # hash buckets are laid out in this order, and the digits are stable (they live in numbers).
 SCENARIOS: MappingProxyType[str, tuple[int, float, str]] = MappingProxyType(
@@ -24,10 +26,6 @@ SERIAL_DIGITS = 10
 _SANDBOX_RE = re.compile(r"^JDX9([0-6])(\d{10})$")
 _BY_DIGIT = {digit: name for name, (digit, _share, _text) in SCENARIOS.items()}
 _BASIS_POINTS = 10_000
-
-
-def normalize(waybill_no: str) -> str:
-    return str(waybill_no).strip().upper()
 
 
 def stable_int(*parts: object) -> int:
@@ -50,7 +48,7 @@ def sandbox_waybill(serial: int, scenario: str | None = None) -> str:
 
 
 def is_sandbox_waybill(waybill_no: str) -> bool:
-    return _SANDBOX_RE.match(normalize(waybill_no)) is not None
+    return _SANDBOX_RE.match(normalize_waybill(waybill_no)) is not None
 
 
 def scenario_of(waybill_no: str) -> str:
@@ -59,7 +57,7 @@ def scenario_of(waybill_no: str) -> str:
     Works for any string, not only sandbox numbers: the sandbox can simulate a trace for a real
     JD number typed in by hand.
     """
-    number = normalize(waybill_no)
+    number = normalize_waybill(waybill_no)
     match = _SANDBOX_RE.match(number)
     if match and match.group(1) != "0":
         return _BY_DIGIT[int(match.group(1))]

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from yundan.carriers.base import Address, TraceEvent
 from yundan.carriers.sandbox import texts
-from yundan.carriers.sandbox.numbers import SCENARIOS, normalize, scenario_of, stable_int
+from yundan.carriers.sandbox.numbers import SCENARIOS, scenario_of, stable_int
 from yundan.carriers.sandbox.route import Route, Stop, plan_route
 from yundan.carriers.sandbox.timeline import Courier, Timeline, local
+from yundan.shipping.waybills import normalize_waybill
 
 BASE_LINE_HAUL_H = 8.0  # line haul takes about 8 h + distance / 60 km/h, spread over the legs
 KM_PER_HOUR = 60.0
@@ -121,7 +122,7 @@ def trajectory(waybill_no: str, origin: Address, destination: Address, shipped_a
     scenario = scenario or scenario_of(waybill_no)
     if scenario not in SCENARIOS:
         raise ValueError(f"未知的模拟场景：{scenario!r}，可选：{'、'.join(SCENARIOS)}")
-    rng = random.Random(stable_int("yundan-sandbox-trajectory", normalize(waybill_no)))
+    rng = random.Random(stable_int("yundan-sandbox-trajectory", normalize_waybill(waybill_no)))
     route = plan_route(origin, destination, rng)
     legs = _leg_hours(route, rng)
     stall_at = rng.randrange(len(route.hubs))
