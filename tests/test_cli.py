@@ -114,3 +114,9 @@ def test_init_is_safe_to_run_again(capsys):
     call_command("init")
     call_command("init")
     assert "数据库已就绪" in capsys.readouterr().out
+
+
+def test_a_search_that_finds_nothing_says_so_and_fails(split_order, capsys):
+    with pytest.raises(CommandError, match="没有找到"):
+        call_command("orders", "search", "--waybill", "JDX999999999999", "--json")
+    assert json.loads(capsys.readouterr().out) == []

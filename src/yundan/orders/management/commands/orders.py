@@ -52,9 +52,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if json:
             print_json([order_data(o) for o in orders])
-            return
         if not orders:
             raise CommandError("没有找到符合条件的订单 (no order matches)")
+        if json:
+            return
         print_table(
             ["订单号", "店铺", "状态", "下单时间", "买家ID", "收货人", "电话", "物流单号"],
             (
