@@ -210,25 +210,23 @@ def save_order(shop: Shop, rows: list[OrderRow], report: ImportReport) -> None:
     order = Order.objects.select_for_update().filter(shop=shop, order_no=first["order_no"]).first()
     if order is None:
         order = Order.objects.create(shop=shop, order_no=first["order_no"], **fields)
+        save_items(order, item_rows(rows))
         report.created += 1
-    else:
-        if fields["status"] != order.status and not can_move(order.status, fields["status"]):
-            report.warnings.append(
-                f"第 {rows[0].row} 行：订单 {order.order_no} 当前为「{OrderStatus(order.status).label}」，"
-                f"文件中为「{OrderStatus(fields['status']).label}」，保留当前状态"
-            )
-            fields["status"] = order.status
-        changed = [name for name, value in fields.items() if getattr(order, name) != value]
-        for name in changed:
-            setattr(order, name, fields[name])
-        items_changed = save_items(order, item_rows(rows))
-        if changed or items_changed:
-            order.save()
-            report.updated += 1
-        else:
-            report.unchanged += 1
         return
-    save_items(order, item_rows(rows))
+    if fields["status"] != order.status and not can_move(order.status, fields["status"]):
+        report.warnings.append(
+            f"第 {rows[0].row} 行：订单 {order.order_no} 当前为「{OrderStatus(order.status).label}」，"
+            f"文件中为「{OrderStatus(fields['status']).label}」，保留当前状态"
+        )
+        fields["status"] = order.status
+    changed = [name for name, value in fields.items() if getattr(order, name) != value]
+    for name in changed:
+        setattr(order, name, fields[name])
+    if save_items(order, item_rows(rows)) or changed:
+        order.save()  # also when only items changed: updated_at tells syncing systems to look
+        report.updated += 1
+    else:
+        report.unchanged += 1
 
 
 def item_rows(rows: list[OrderRow]) -> list[dict]:
@@ -266,7 +264,7 @@ def import_orders(path: Path, shop_name: str = "") -> ImportReport:
     shop = resolve_shop(shop_name)
     report = ImportReport(shop=shop.name)
     groups: dict[str, list[OrderRow]] = {}
-    bad_orders: dict[str, str] = {}
+    bad_orders: set[str] = set()
     for index, cells in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if not any(cell_text(c) for c in cells):
             continue
@@ -275,7 +273,7 @@ def import_orders(path: Path, shop_name: str = "") -> ImportReport:
         except ValueError as error:
             order_no = _order_no_or_blank(cells, columns)
             report.rejected.append(Rejection(index, order_no, str(error)))
-            bad_orders.setdefault(order_no, str(error))
+            bad_orders.add(order_no)
             continue
         groups.setdefault(values["order_no"], []).append(OrderRow(index, values))
     for order_no, order_rows in groups.items():
