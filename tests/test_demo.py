@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import authenticate
 from django.db.models import Count
@@ -56,7 +58,15 @@ def test_demo_has_every_sandbox_scenario_and_many_tracking_phases(frozen_now):
     shipped = Package.objects.filter(shipped_at__isnull=False)
     assert {scenario_of(no) for no in shipped.values_list("waybill_no", flat=True)} == set(SCENARIOS)
     phases = set(shipped.values_list("status", flat=True))
-    assert {"pending", "picked_up", "in_transit", "out_for_delivery", "delivered", "returned"} <= phases
+    assert {"pending", "picked_up", "in_transit", "out_for_delivery", "delivered", "returned", "lost"} <= phases
+
+
+def test_even_a_small_demo_shows_every_scenario_at_its_ending(frozen_now):
+    build_demo(60, seed=1)
+    shipped = Package.objects.filter(shipped_at__lte=frozen_now - timedelta(days=12), order__status=OrderStatus.SHIPPED)
+    endings = {scenario_of(p.waybill_no): p.status for p in shipped}
+    assert set(endings) == set(SCENARIOS)
+    assert {endings["lost"], endings["rejected_returned"], endings["stalled"]} == {"lost", "returned", "in_transit"}
 
 
 def test_demo_receivers_live_across_the_provinces(frozen_now):

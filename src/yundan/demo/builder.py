@@ -148,11 +148,17 @@ class DemoBuilder:
         return planned
 
 
-def force_every_scenario(plans: list[PlannedPackage]) -> None:
-    """The first shipped-but-not-finished packages take each scenario once, so every one is there."""
+def force_every_scenario(plans: list[PlannedPackage], now: datetime) -> None:
+    """The first shipped-but-not-finished packages take each scenario once, shipped long enough
+    ago (12 days) that each has reached its ending: a lost parcel declared lost, a rejected one
+    back at the warehouse."""
     live = [p for p in plans if p.package.shipped_at and p.package.order.status == OrderStatus.SHIPPED]
     for plan, scenario in zip(live, SCENARIOS):
         plan.scenario = scenario
+        shipped_at = now - timedelta(days=12)
+        plan.package.order.ordered_at = shipped_at - timedelta(hours=5)
+        for sibling in (p.package for p in plans if p.package.order is plan.package.order):
+            sibling.shipped_at, sibling.printed_at = shipped_at, shipped_at - timedelta(minutes=30)
 
 
 @transaction.atomic
@@ -178,6 +184,7 @@ def build_demo(orders: int, seed: int, progress: Callable[[int], None] = lambda 
         order_rows.append(order)
         item_lists.append(items)
         plans.extend(builder.packages(order, items, kind, split))
+    force_every_scenario(plans, now)
     Order.objects.bulk_create(order_rows, batch_size=2000)
     for order, items in zip(order_rows, item_lists):
         for item in items:
@@ -185,7 +192,6 @@ def build_demo(orders: int, seed: int, progress: Callable[[int], None] = lambda 
     OrderItem.objects.bulk_create([i for items in item_lists for i in items], batch_size=2000)
     progress(orders // 3)
 
-    force_every_scenario(plans)
     carrier = get_carrier("sandbox")
     origin = Address(shop.sender_province, shop.sender_city, shop.sender_district, shop.sender_address)
 
