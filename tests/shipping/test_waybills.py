@@ -151,20 +151,6 @@ def test_candidates_are_known_codes_without_duplicates(raw):
     assert looks_like_waybill(raw) == bool(found)
 
 
-def test_every_carrier_has_a_chinese_name():
-    assert CARRIER_NAMES == {
-        "jd": "京东物流",
-        "sf": "顺丰速运",
-        "zto": "中通快递",
-        "yto": "圆通速递",
-        "sto": "申通快递",
-        "yunda": "韵达快递",
-        "ems": "邮政EMS",
-        "jt": "极兔速递",
-        "deppon": "德邦快递",
-    }
-
-
 @pytest.mark.parametrize("number", ["12345678", "300012345678", "1" * 20, " 2345 6789 0123 ", "'12345678"])
 def test_jd_order_numbers_are_8_to_20_digits(number):
     assert looks_like_order_no(number)
