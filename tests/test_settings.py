@@ -55,3 +55,8 @@ def test_the_default_database_is_sqlite_in_wal_mode_inside_yundan_home(tmp_path)
 def test_a_database_url_switches_to_postgresql(tmp_path):
     info = settings_in_a_fresh_process(tmp_path, YUNDAN_DATABASE_URL="postgres://root@127.0.0.1:5432/test")
     assert info["vendor"] == "postgresql"
+
+
+def test_a_sqlite_database_url_gets_the_same_wal_and_busy_timeout(tmp_path):
+    info = settings_in_a_fresh_process(tmp_path, YUNDAN_DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    assert info["journal"] == "wal" and info["busy_ms"] >= 5000 and info["db"] == str(tmp_path / "other.sqlite3")

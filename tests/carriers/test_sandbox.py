@@ -202,10 +202,11 @@ def test_allocate_uses_injected_serials_and_scenarios():
 
     carrier = SandboxCarrier(next_serials)
     assert (carrier.code, carrier.simulated) == ("sandbox", True)
-    numbers = carrier.allocate_waybills([
+    allocations = carrier.allocate_waybills([
         AllocationRequest("O1", HANGZHOU, BEIJING),
         AllocationRequest("O2", HANGZHOU, BEIJING, scenario="lost"),
     ])
+    numbers = [a.waybill_no for a in allocations]
     assert asked == [2]
     assert numbers == ["JDX900000000500", "JDX960000000501"]
     assert all(JD_NUMBER.match(n) and n.startswith("JDX9") for n in numbers)

@@ -36,6 +36,25 @@ class AllocationRequest:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """What the carrier says at allocation about where the parcel goes (JD's 预分拣 result):
+    printed large on the label so sorting centres and couriers can route it at a glance."""
+
+    origin_center: str = ""  # 始发分拣中心
+    destination_center: str = ""  # 目的分拣中心
+    sorting_code: str = ""  # 道口/笼车号
+    route_area: str = ""  # 路区
+    station: str = ""  # 目的营业部/站点
+    product_name: str = ""  # 特惠送, 特快送…
+
+
+@dataclass(frozen=True)
+class Allocation:
+    waybill_no: str
+    routing: Routing = Routing()
+
+
+@dataclass(frozen=True)
 class TraceQuery:
     waybill_no: str
     origin: Address
@@ -71,8 +90,8 @@ class Carrier(Protocol):
     name: str  # Chinese display name
     simulated: bool  # True for the sandbox: the UI must say the data is simulated
 
-    def allocate_waybills(self, requests: Sequence[AllocationRequest]) -> list[str]:
-        """One new waybill number per request, in request order."""
+    def allocate_waybills(self, requests: Sequence[AllocationRequest]) -> list[Allocation]:
+        """One new waybill number (with its label routing) per request, in request order."""
         ...
 
     def fetch_traces(self, queries: Sequence[TraceQuery]) -> dict[str, TraceResult]:

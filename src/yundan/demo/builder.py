@@ -8,7 +8,7 @@ Packages go through the sandbox carrier's protocol (allocate, fetch traces) like
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -193,20 +193,18 @@ def build_demo(orders: int, seed: int, progress: Callable[[int], None] = lambda 
     progress(orders // 3)
 
     carrier = get_carrier("sandbox")
-    origin = Address(shop.sender_province, shop.sender_city, shop.sender_district, shop.sender_address)
-
-    def destination(order: Order) -> Address:
-        return Address(order.receiver_province, order.receiver_city, order.receiver_district, order.receiver_address)
-
-    numbers = carrier.allocate_waybills(
-        [AllocationRequest(p.package.order.order_no, origin, destination(p.package.order), p.scenario) for p in plans]
+    origin = shop.origin_address
+    allocations = carrier.allocate_waybills(
+        [AllocationRequest(p.package.order.order_no, origin, p.package.order.destination_address, p.scenario)
+         for p in plans]
     )
-    for plan, number in zip(plans, numbers):
+    for plan, allocation in zip(plans, allocations):
         plan.package.order = plan.package.order  # now saved: sets order_id, keeps the cached order
-        plan.package.waybill_no = number
+        plan.package.waybill_no = allocation.waybill_no
+        plan.package.routing = asdict(allocation.routing)
     shipped = [p.package for p in plans if p.package.shipped_at]
     traces = carrier.fetch_traces(
-        [TraceQuery(p.waybill_no, origin, destination(p.order), p.shipped_at, p.order.receiver_phone_last4)
+        [TraceQuery(p.waybill_no, origin, p.order.destination_address, p.shipped_at, p.order.receiver_phone_last4)
          for p in shipped]
     )
     for package in shipped:

@@ -1,5 +1,7 @@
 from django.db import models
 
+from yundan.carriers.base import Address
+
 from yundan.orders.states import OrderStatus
 
 
@@ -22,6 +24,10 @@ class Shop(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def origin_address(self) -> Address:
+        return Address(self.sender_province, self.sender_city, self.sender_district, self.sender_address)
 
 
 class Order(models.Model):
@@ -67,6 +73,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_no
+
+    @property
+    def destination_address(self) -> Address:
+        return Address(self.receiver_province, self.receiver_city, self.receiver_district, self.receiver_address)
 
 
 class OrderItem(models.Model):

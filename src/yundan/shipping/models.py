@@ -17,6 +17,9 @@ class Package(models.Model):
     printed_at = models.DateTimeField("打印时间", null=True, blank=True)
     print_count = models.PositiveIntegerField("打印次数", default=0)
     shipped_at = models.DateTimeField("发货时间", null=True, blank=True)
+    # The carrier's pre-sort answer at allocation (carriers.base.Routing), kept for reprints.
+    routing = models.JSONField("分拣信息", default=dict, blank=True)
+    weight_kg = models.DecimalField("重量(kg)", max_digits=7, decimal_places=2, null=True, blank=True)
     status = models.CharField(
         "物流状态", max_length=20, choices=TrackingStatus.choices, default=TrackingStatus.PENDING
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from yundan import clock
-from yundan.carriers.base import Address, TraceEvent, TraceQuery
+from yundan.carriers.base import TraceEvent, TraceQuery
 from yundan.carriers.registry import get_carrier
 from yundan.shipping.models import Package
 from yundan.tracking.events import content_hash
@@ -69,13 +69,10 @@ def update_summary(package: Package) -> None:
 
 def trace_query(package: Package) -> TraceQuery:
     order = package.order
-    shop = order.shop
     return TraceQuery(
         waybill_no=package.waybill_no,
-        origin=Address(shop.sender_province, shop.sender_city, shop.sender_district, shop.sender_address),
-        destination=Address(
-            order.receiver_province, order.receiver_city, order.receiver_district, order.receiver_address
-        ),
+        origin=order.shop.origin_address,
+        destination=order.destination_address,
         shipped_at=package.shipped_at,
         phone_last4=order.receiver_phone_last4,
     )

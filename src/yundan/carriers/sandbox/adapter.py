@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from django.conf import settings
 
 from yundan import clock
-from yundan.carriers.base import AllocationRequest, CarrierError, TraceQuery, TraceResult
+from yundan.carriers.base import Allocation, AllocationRequest, CarrierError, TraceQuery, TraceResult
 from yundan.carriers.sandbox.numbers import SCENARIOS, sandbox_waybill
+from yundan.carriers.sandbox.routing import label_routing
 from yundan.carriers.sandbox.trajectory import trajectory
 
 NO_TRACE = "暂无物流信息"
@@ -45,7 +46,7 @@ class SandboxCarrier:
     def __init__(self, next_serials: NextSerials | None = None):
         self._next_serials = next_serials or memory_serials()
 
-    def allocate_waybills(self, requests: Sequence[AllocationRequest]) -> list[str]:
+    def allocate_waybills(self, requests: Sequence[AllocationRequest]) -> list[Allocation]:
         requests = list(requests)
         if not requests:
             return []
@@ -53,9 +54,13 @@ class SandboxCarrier:
         if len(serials) != len(requests):
             raise CarrierError(f"沙箱运单号分配失败：需要 {len(requests)} 个流水号，得到 {len(serials)} 个")
         try:
-            return [sandbox_waybill(s, r.scenario) for s, r in zip(serials, requests, strict=True)]
+            numbers = [sandbox_waybill(s, r.scenario) for s, r in zip(serials, requests, strict=True)]
         except ValueError as exc:
             raise CarrierError(str(exc)) from exc
+        return [
+            Allocation(number, label_routing(number, r.origin, r.destination))
+            for number, r in zip(numbers, requests, strict=True)
+        ]
 
     def fetch_traces(self, queries: Sequence[TraceQuery]) -> dict[str, TraceResult]:
         override = forced_scenario()

@@ -113,6 +113,12 @@ def _last_mile(trace: Timeline, route: Route, scenario: str, who: Courier, sende
     trace.add("妥投", texts.delivered(rng.choice(texts.SIGNERS)), station, who)
 
 
+def seeded_route(waybill_no: str, origin: Address, destination: Address) -> tuple[random.Random, Route]:
+    """The parcel's random source and route: the label's routing and the trace share them."""
+    rng = random.Random(stable_int("yundan-sandbox-trajectory", normalize_waybill(waybill_no)))
+    return rng, plan_route(origin, destination, rng)
+
+
 def trajectory(waybill_no: str, origin: Address, destination: Address, shipped_at: datetime,
                now: datetime, scenario: str | None = None) -> list[TraceEvent]:
     """The events of one simulated parcel up to ``now``, oldest first, times in Asia/Shanghai.
@@ -122,8 +128,7 @@ def trajectory(waybill_no: str, origin: Address, destination: Address, shipped_a
     scenario = scenario or scenario_of(waybill_no)
     if scenario not in SCENARIOS:
         raise ValueError(f"未知的模拟场景：{scenario!r}，可选：{'、'.join(SCENARIOS)}")
-    rng = random.Random(stable_int("yundan-sandbox-trajectory", normalize_waybill(waybill_no)))
-    route = plan_route(origin, destination, rng)
+    rng, route = seeded_route(waybill_no, origin, destination)
     legs = _leg_hours(route, rng)
     stall_at = rng.randrange(len(route.hubs))
     sender = texts.courier(route.origin.station, rng.randrange(COURIERS_PER_STATION))
