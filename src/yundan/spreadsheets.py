@@ -90,3 +90,29 @@ def identifier_text(value) -> str:
     if _SCIENTIFIC.match(text):
         raise LostDigitsError(f"「{text}」是科学计数法，号码的数字已丢失；请把该列设为文本后重新导出")
     return text
+
+
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_key(text) -> str:
+    return "".join(cell_text(text).split()).upper()
+
+
+def find_header(rows: list[list], aliases: dict[str, tuple[str, ...]], required: str) -> tuple[int, dict[str, int]]:
+    """The header row's index and each field's column, found by name anywhere in the first rows.
+
+    Title rows and merged cells above the header are normal in merchants' files. ``aliases`` maps
+    a field to the header texts that name it; the header row is the first naming ``required``.
+    """
+    wanted = {_header_key(alias): name for name, names in aliases.items() for alias in names}
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for position, cell in enumerate(row):
+            name = wanted.get(_header_key(cell))
+            if name and name not in columns:
+                columns[name] = position
+        if required in columns:
+            return index, columns
+    names = "、".join(aliases[required])
+    raise ValueError(f"前 {HEADER_SEARCH_ROWS} 行中没有找到「{aliases[required][0]}」列（可用列名：{names}）")

@@ -19,7 +19,7 @@ from yundan.orders.models import Order, OrderItem, Shop
 from yundan.orders.receivers import normalize_phone, phone_last4
 from yundan.orders.states import OrderStatus, can_move, status_from_jd
 from yundan.shipping.waybills import looks_like_order_no
-from yundan.spreadsheets import cell_text, identifier_text, read_sheets
+from yundan.spreadsheets import cell_text, find_header, identifier_text, read_sheets
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "order_no": ("订单号", "订单编号", "订单ID"),
@@ -35,7 +35,6 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "amount": ("订单金额", "应付金额"),
     "remark": ("商家备注",),
 }
-HEADER_SEARCH_ROWS = 10
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d")
 
 
@@ -63,24 +62,6 @@ class ImportReport:
 class OrderRow:
     row: int
     values: dict
-
-
-def _normalize_header(text) -> str:
-    return "".join(cell_text(text).split()).upper()
-
-
-def find_columns(rows: list[list]) -> tuple[int, dict[str, int]]:
-    """The header row (index) and the column index of each field it names."""
-    wanted = {_normalize_header(alias): name for name, aliases in COLUMN_ALIASES.items() for alias in aliases}
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for position, cell in enumerate(row):
-            name = wanted.get(_normalize_header(cell))
-            if name and name not in columns:
-                columns[name] = position
-        if "order_no" in columns:
-            return index, columns
-    raise ValueError(f"前 {HEADER_SEARCH_ROWS} 行中没有找到「订单号」列（可用列名：订单号、订单编号、订单ID）")
 
 
 def parse_time(value) -> datetime | None:
@@ -260,7 +241,7 @@ def import_orders(path: Path, shop_name: str = "") -> ImportReport:
     if not path.exists():
         raise ValueError(f"文件不存在：{path}")
     _, rows = next(read_sheets(path))
-    header_index, columns = find_columns(rows)
+    header_index, columns = find_header(rows, COLUMN_ALIASES, required="order_no")
     shop = resolve_shop(shop_name)
     report = ImportReport(shop=shop.name)
     groups: dict[str, list[OrderRow]] = {}

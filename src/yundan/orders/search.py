@@ -54,3 +54,20 @@ def search_orders(query: OrderQuery) -> QuerySet[Order]:
     if query.shop:
         orders = orders.filter(shop__name=query.shop)
     return orders.order_by("-ordered_at", "-id")
+
+
+class OrderNotFound(LookupError):
+    pass
+
+
+def get_order(order_no: str, shop: str = "", orders: QuerySet[Order] | None = None) -> Order:
+    """The one order with this number (in ``shop`` when given); a clear error otherwise."""
+    found = (orders if orders is not None else Order.objects.all()).filter(order_no=clean_number(order_no))
+    if shop:
+        found = found.filter(shop__name=shop)
+    matches = list(found[:2])
+    if not matches:
+        raise OrderNotFound(f"订单不存在：{order_no} (unknown order)")
+    if len(matches) > 1:
+        raise OrderNotFound(f"多个店铺都有订单 {order_no}，请指定店铺")
+    return matches[0]

@@ -122,3 +122,30 @@ def looks_like_order_no(number: str) -> bool:
     accept both must ask the user or try both lookups.
     """
     return _ORDER_NO.fullmatch(clean_number(number)) is not None
+
+
+# What merchants write in a 快递公司 column, by carrier code (the Chinese name itself counts too).
+_CARRIER_ALIASES: dict[str, tuple[str, ...]] = {
+    "jd": ("京东", "京东快递", "京东物流", "JD", "JDL"),
+    "sf": ("顺丰", "顺丰快递", "SF", "SF EXPRESS"),
+    "zto": ("中通", "ZTO"),
+    "yto": ("圆通", "圆通快递", "YTO"),
+    "sto": ("申通", "STO"),
+    "yunda": ("韵达", "YUNDA"),
+    "ems": ("EMS", "邮政", "中国邮政", "邮政快递包裹", "邮政EMS"),
+    "jt": ("极兔", "极兔快递", "J&T", "JT"),
+    "deppon": ("德邦", "德邦物流", "DEPPON"),
+}
+_CARRIER_BY_NAME = {
+    alias.upper(): code
+    for code, aliases in _CARRIER_ALIASES.items()
+    for alias in (*aliases, code, CARRIER_NAMES[code])
+}
+
+
+def carrier_from_name(text: str) -> str:
+    """The carrier code for a name as merchants write it (顺丰, 中通快递, SF…); ValueError if unknown."""
+    code = _CARRIER_BY_NAME.get(" ".join(text.split()).upper())
+    if code is None:
+        raise ValueError(f"未知的快递公司「{text}」，可填：{'、'.join(CARRIER_NAMES.values())}")
+    return code

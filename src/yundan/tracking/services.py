@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from yundan import clock
-from yundan.carriers.base import TraceEvent, TraceQuery
+from yundan.carriers.base import CarrierError, TraceEvent, TraceQuery
 from yundan.carriers.registry import get_carrier
 from yundan.shipping.models import Package
 from yundan.tracking.events import content_hash
@@ -89,8 +89,11 @@ def refresh_packages(packages: Sequence[Package]) -> list[RefreshOutcome]:
             by_carrier[package.carrier].append(package)
     outcomes = []
     for carrier_code, group in by_carrier.items():
-        carrier = get_carrier(carrier_code)
-        results = carrier.fetch_traces([trace_query(p) for p in group])
+        try:
+            results = get_carrier(carrier_code).fetch_traces([trace_query(p) for p in group])
+        except CarrierError as error:
+            outcomes.extend(RefreshOutcome(p, 0, False, str(error)) for p in group)
+            continue
         for package in group:
             result = results[package.waybill_no]
             with transaction.atomic():

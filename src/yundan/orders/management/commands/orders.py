@@ -6,9 +6,8 @@ from yundan.orders.details import iso_time, order_data, with_details
 from yundan.orders.importing import import_orders
 from yundan.orders.models import Order
 from yundan.orders.receivers import mask_name, mask_phone
-from yundan.orders.search import OrderQuery, search_orders
+from yundan.orders.search import OrderNotFound, OrderQuery, get_order, search_orders
 from yundan.orders.states import OrderStatus
-from yundan.text import clean_number
 from yundan.terminal import console, print_json, print_table
 from yundan.tracking.display import print_package, short_time
 
@@ -68,15 +67,11 @@ class Command(BaseCommand):
         )
 
     def show(self, order_no, shop, unmask, json, **_):
-        orders = with_details(Order.objects.filter(order_no=clean_number(order_no)))
-        if shop:
-            orders = orders.filter(shop__name=shop)
-        found = list(orders[:2])
-        if not found:
-            raise CommandError(f"订单不存在：{order_no} (unknown order)")
-        if len(found) > 1:
-            raise CommandError(f"多个店铺都有订单 {order_no}，请用 --shop 指定店铺")
-        data = order_data(found[0], unmask=unmask)
+        try:
+            order = get_order(order_no, shop, orders=with_details(Order.objects.all()))
+        except OrderNotFound as error:
+            raise CommandError(str(error)) from error
+        data = order_data(order, unmask=unmask)
         print_json(data) if json else self.print_order(data)
 
     def print_order(self, data):
