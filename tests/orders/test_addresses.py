@@ -145,3 +145,11 @@ def test_no_text_is_lost(line):
 @given(st.text())
 def test_parse_is_deterministic_and_total(line):
     assert parse_address(line) == parse_address(line)
+
+
+def test_one_line_writes_a_municipality_once():
+    from yundan.orders.addresses import one_line
+
+    assert one_line("北京市", "北京市", "朝阳区", "建国路88号") == "北京市朝阳区建国路88号"
+    assert one_line("浙江省", "杭州市", "西湖区", "文三路90号") == "浙江省杭州市西湖区文三路90号"
+    assert one_line("", "", "", "文三路90号") == "文三路90号"

@@ -205,3 +205,9 @@ def parse_address(line: str) -> ParsedAddress:
 
 
 __all__ = ["ParsedAddress", "parse_address"]
+
+
+def one_line(province: str, city: str, district: str, detail: str) -> str:
+    """The parts back on one line, as a label or a screen shows them; a municipality's name is
+    written once (北京市朝阳区…, not 北京市北京市朝阳区…)."""
+    return "".join(dict.fromkeys(part for part in (province, city, district) if part)) + detail

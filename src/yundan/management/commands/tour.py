@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
@@ -21,12 +22,15 @@ class Command(BaseCommand):
         if not (split and printed and problem):
             raise CommandError("没有演示数据：请先运行 yundan demo")
         waybill = split.packages.first().waybill_no
+        labels = settings.YUNDAN_HOME / "tour-labels.pdf"
         steps = [
             ("按运单号找订单", ["orders", "search", "--waybill", waybill]),
             ("按手机后4位和状态找订单", ["orders", "search", "--phone", split.receiver_phone_last4,
                                     "--status", "shipped", "--limit", "5"]),
             ("一个订单分多个包裹发出，每个包裹有自己的轨迹", ["orders", "show", split.order_no]),
             ("已打印面单但未确认发货的订单", ["orders", "show", printed.order.order_no]),
+            ("补打它的面单（PDF）", ["labels", "print", printed.order.order_no, "--out", str(labels)]),
+            ("确认发货：运单号成为订单的物流单号", ["ship", printed.order.order_no]),
             ("刷新并查看一个出了问题的包裹", ["track", problem.waybill_no]),
         ]
         out = console()

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from yundan.orders.addresses import one_line
 from yundan.orders.details import iso_time, order_data, with_details
 from yundan.orders.importing import import_orders
 from yundan.orders.models import Order
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         out.print(f"下单时间 {short_time(data['ordered_at'])}  买家ID {data['buyer_id'] or '—'}  "
                   f"金额 {data['amount'] or '—'}")
         r = data["receiver"]
-        out.print(f"收货人 {r['name']}  {r['phone']}  {r['province']}{r['city']}{r['district']}{r['address']}")
+        out.print(f"收货人 {r['name']}  {r['phone']}  {one_line(r['province'], r['city'], r['district'], r['address'])}")
         if data["remark"]:
             out.print(f"商家备注 {data['remark']}")
         for item in data["items"]:
