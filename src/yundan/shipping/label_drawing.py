@@ -47,6 +47,11 @@ _WRAP_TOKENS = re.compile(r"[A-Za-z0-9]+|.", re.DOTALL)
 _NO_LINE_START = frozenset("，。、；：！？）》」』】〉…,.;:!?)]}%")
 
 
+class LabelLayoutError(ValueError):
+    """A label cannot be laid out: unknown size, a barcode wider than the label, a QR payload too
+    long for its box. The message names the offending value and the room there was."""
+
+
 @dataclass(frozen=True)
 class Box:
     """A rectangle on the page in points, from its bottom-left corner (PDF coordinates)."""
@@ -275,13 +280,17 @@ def draw_code128(canvas: Canvas, symbol: Code128Symbol, left: float, bottom: flo
     fill_rects(canvas, bars)
 
 
+QR_MASK = 0
+
+
 @lru_cache(maxsize=256)
 def qr_matrix(payload: str) -> tuple[bytes, ...]:
     """The QR symbol's modules (no border), error correction M: survives a scuffed label.
 
-    Cached: the parcels of one waybill usually share a payload, and segno's mask selection
-    (~2.7 ms) is the costliest step of a label."""
-    return tuple(bytes(row) for row in segno.make_qr(payload, error="m").matrix)
+    Cached: the parcels of one waybill usually share a payload. The mask is fixed: choosing the
+    best of eight by penalty score (~2.7 ms) was the costliest step of a label, and for short
+    waybill payloads any mask decodes (the tests decode every label's QR)."""
+    return tuple(bytes(row) for row in segno.make_qr(payload, error="m", mask=QR_MASK).matrix)
 
 
 def qr_module_dots(modules: int, side: float) -> int:
