@@ -121,3 +121,12 @@ def test_the_labels_command_succeeds_when_everything_printed(orders, tmp_path):
     out = tmp_path / "labels.pdf"
     call_command("labels", "print", "312345678900", "--out", str(out))
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_parcel_of_another_carrier_reprints_without_the_sandbox_marker(orders):
+    from yundan.shipping.shipment import GivenWaybill, ShipmentRequest, confirm_shipments
+
+    confirm_shipments([ShipmentRequest("312345678900", waybills=(GivenWaybill("sf", "SF1673179789153"),))])
+    result = print_labels(["312345678900"])
+    text = page_texts(result.pdf)[0]
+    assert "SF1673179789153" in text and "顺丰速运" in text and "模拟面单" not in text

@@ -153,3 +153,30 @@ def test_ship_from_a_file_with_other_carriers_and_bad_rows(order, make_order, tm
     assert results["312345678901"]["ok"] and results["312345678902"]["waybill_nos"] == ["78474409893076"]
     assert "第 4 行" in results["312345678903"]["error"] and "快递公司" in results["312345678903"]["error"]
     assert Package.objects.get(waybill_no="78474409893076").carrier == "zto"
+
+
+def test_a_crash_mid_batch_leaves_each_order_confirmed_or_untouched_and_a_rerun_finishes(order, make_order, monkeypatch):
+    from yundan.shipping import shipment
+
+    others = [make_order(f"31234567891{n}") for n in range(3)]
+    numbers = [order.order_no, *(o.order_no for o in others)]
+    real = shipment.allocate_waybills
+    calls = []
+
+    def crash_on_the_third_order(packages):
+        calls.append(packages)
+        real(packages)  # the waybill is allocated, then the process dies before the commit
+        if len(calls) == 3:
+            raise SystemExit("killed")
+
+    monkeypatch.setattr(shipment, "allocate_waybills", crash_on_the_third_order)
+    with pytest.raises(SystemExit):
+        ship(*numbers)
+    statuses = dict(Order.objects.filter(order_no__in=numbers).values_list("order_no", "status"))
+    assert [statuses[n] for n in numbers] == ["shipped", "shipped", "awaiting_shipment", "awaiting_shipment"]
+    assert not Package.objects.filter(order__order_no__in=numbers[2:]).exists()
+
+    monkeypatch.setattr(shipment, "allocate_waybills", real)
+    results = ship(*numbers)
+    assert all(r.ok for r in results)
+    assert Package.objects.filter(order__order_no__in=numbers).count() == 4

@@ -14,6 +14,10 @@ def get_carrier(code: str) -> Carrier:
     raise CarrierError(f"承运商「{code}」尚未接入 (carrier {code!r} has no adapter yet)")
 
 
+def is_simulated(code: str) -> bool:
+    return code == SandboxCarrier.code
+
+
 def carrier_name(code: str) -> str:
     """Display name; the sandbox's says it is simulated."""
     if code == SandboxCarrier.code:

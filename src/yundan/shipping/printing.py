@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from yundan import clock
 from yundan.carriers.base import CarrierError
-from yundan.carriers.registry import carrier_name, get_carrier
+from yundan.carriers.registry import carrier_name, is_simulated
 from yundan.orders.addresses import one_line
 from yundan.orders.models import Order
 from yundan.orders.receivers import mask_address_detail, mask_name, mask_phone
@@ -103,7 +103,7 @@ def label_for(package: Package, now) -> LabelData:
         weight_kg=f"{package.weight_kg:.2f}" if package.weight_kg is not None else "",
         printed_at=timezone.localtime(now),
         qr_payload=package.waybill_no,
-        simulated=get_carrier(package.carrier).simulated,
+        simulated=is_simulated(package.carrier),
     )
 
 
