@@ -22,7 +22,7 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 
-from yundan.shipping import label_drawing, labels
+from yundan.shipping import label_drawing, label_zones
 from yundan.shipping.label_drawing import register_font
 from yundan.shipping.labels import LABEL_SIZES, LabelData, LabelParty, render_labels
 
@@ -130,8 +130,8 @@ def main() -> None:
     report("segno matrix as one path (product)", args.labels, seconds, pdf_bytes)
 
     naive_batch = batch[: args.naive_labels or args.labels]
-    with mock.patch.object(labels, "qr_matrix", qr_matrix_keeping_payload), \
-            mock.patch.object(labels, "draw_qr", draw_qr_with_widget):
+    with mock.patch.object(label_zones, "qr_matrix", qr_matrix_keeping_payload), \
+            mock.patch.object(label_zones, "draw_qr", draw_qr_with_widget):
         seconds, pdf_bytes = time_render(naive_batch, args.size, args.repeat)
     report("reportlab QrCodeWidget (naive)", len(naive_batch), seconds, pdf_bytes)
 
