@@ -95,6 +95,12 @@ def identifier_text(value) -> str:
 HEADER_SEARCH_ROWS = 10
 
 
+def column_value(cells: list, columns: dict[str, int], name: str):
+    """The cell of field ``name`` in a row; None when the file has no such column or the row is short."""
+    position = columns.get(name)
+    return cells[position] if position is not None and position < len(cells) else None
+
+
 def _header_key(text) -> str:
     return "".join(cell_text(text).split()).upper()
 

@@ -19,7 +19,7 @@ from yundan.orders.models import Order, OrderItem, Shop
 from yundan.orders.receivers import normalize_phone, phone_last4
 from yundan.orders.states import OrderStatus, can_move, status_from_jd
 from yundan.shipping.waybills import looks_like_order_no
-from yundan.spreadsheets import cell_text, find_header, identifier_text, read_sheets
+from yundan.spreadsheets import cell_text, column_value, find_header, identifier_text, read_sheets
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "order_no": ("订单号", "订单编号", "订单ID"),
@@ -153,10 +153,8 @@ def parse_row(cells: list, columns: dict[str, int]) -> dict:
     """One export row as order fields; raises ValueError naming the column that is wrong."""
     values = {}
     for name, (label, parse) in ROW_PARSERS.items():
-        position = columns.get(name)
-        cell = cells[position] if position is not None and position < len(cells) else None
         try:
-            values[name] = parse(cell)
+            values[name] = parse(column_value(cells, columns, name))
         except ValueError as error:
             raise ValueError(f"{label}：{error}") from None
     address = parse_address(values.pop("receiver_address"))
@@ -271,6 +269,6 @@ def import_orders(path: Path, shop_name: str = "") -> ImportReport:
 
 def _order_no_or_blank(cells: list, columns: dict[str, int]) -> str:
     try:
-        return identifier_text(cells[columns["order_no"]])
-    except (ValueError, IndexError):
+        return identifier_text(column_value(cells, columns, "order_no"))
+    except ValueError:
         return ""

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yundan.shipping.waybills import carrier_from_name, looks_like_order_no
-from yundan.spreadsheets import cell_text, find_header, identifier_text, read_sheets
+from yundan.spreadsheets import cell_text, column_value, find_header, identifier_text, read_sheets
 
 LIST_COLUMNS = {
     "order_no": ("订单号", "订单编号", "订单ID"),
@@ -30,13 +30,9 @@ class ListError:
 
 
 def _listed(row: int, cells: list, columns: dict[str, int]) -> ListedOrder:
-    def cell(name):
-        position = columns.get(name)
-        return cells[position] if position is not None and position < len(cells) else None
-
-    order_no = identifier_text(cell("order_no"))
-    waybill_no = identifier_text(cell("waybill_no"))
-    carrier_text = cell_text(cell("carrier"))
+    order_no = identifier_text(column_value(cells, columns, "order_no"))
+    waybill_no = identifier_text(column_value(cells, columns, "waybill_no"))
+    carrier_text = cell_text(column_value(cells, columns, "carrier"))
     if waybill_no and not carrier_text:
         raise ValueError("填写了物流单号，但没有填写快递公司")
     if carrier_text and not waybill_no:
@@ -67,6 +63,5 @@ def read_order_list(path: Path) -> tuple[list[ListedOrder], list[ListError]]:
         try:
             listed.append(_listed(number, cells, columns))
         except ValueError as error:
-            position = columns["order_no"]
-            errors.append(ListError(number, cell_text(cells[position]) if position < len(cells) else "", str(error)))
+            errors.append(ListError(number, cell_text(column_value(cells, columns, "order_no")), str(error)))
     return listed, errors
