@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_HOME = $(CURDIR)/var/test-home
 
-.PHONY: install install-test demo test test-sqlite test-postgres check-migrations postgres
+.PHONY: install install-test system-deps demo test test-sqlite test-postgres check-migrations postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,16 @@ demo: install
 	$(BIN)/yundan demo --orders 2000 --seed 1
 	$(BIN)/yundan tour
 
-test: install-test postgres check-migrations test-sqlite test-postgres
+test: install-test system-deps postgres check-migrations test-sqlite test-postgres
 
 check-migrations:
 	YUNDAN_HOME=$(TEST_HOME) $(BIN)/yundan makemigrations --check --dry-run
 
 test-sqlite:
 	YUNDAN_HOME=$(TEST_HOME) $(BIN)/python -m pytest -q
+
+system-deps:
+	scripts/install-system-deps
 
 postgres:
 	scripts/ensure-postgres

@@ -18,22 +18,12 @@ import sys
 import time
 from pathlib import Path
 
+from dataset import generate, order_values
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 PG_URL = "postgres://root@127.0.0.1:5432/yundan_bench"
 KINDS = ("order_no", "buyer_id", "phone", "phone_last4_status", "waybill_no")
-STATUSES = ("awaiting_shipment", "shipped", "finished", "canceled", "locked")
-STATUS_WEIGHTS = (10, 35, 45, 6, 4)
-
-
-def order_values(i: int, rng: random.Random) -> dict:
-    phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
-    return {
-        "order_no": str(300_000_000_000 + i * 37),
-        "buyer_id": f"jd_{rng.randrange(400_000):06d}",
-        "phone": phone,
-        "status": rng.choices(STATUSES, STATUS_WEIGHTS)[0],
-    }
 
 
 def main() -> None:
@@ -71,6 +61,10 @@ def create_pg_database() -> None:
             connection.execute("CREATE DATABASE yundan_bench")
 
 
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def run_worker(args) -> None:
     import django
 
@@ -78,61 +72,8 @@ def run_worker(args) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    generate(args.orders)
+    generate(args.orders, log)
     json.dump(measure(args.orders, args.lookups, args.baseline_lookups), sys.stdout)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def generate(count: int) -> None:
-    """Bulk rows with plain SQL: one shop, ``count`` orders, 1.2 packages per order on average."""
-    from django.db import connection
-
-    from yundan.orders.models import Order, Shop
-
-    if Order.objects.count() == count:
-        log(f"[{connection.vendor}] reusing {count:,} orders")
-        return
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for table in ("tracking_trackingevent", "shipping_packageitem", "shipping_package", "orders_orderitem",
-                      "orders_order", "orders_shop"):
-            cursor.execute(f"DELETE FROM {table}")
-    shop = Shop.objects.create(name="bench", sender_province="北京市", sender_city="北京市")
-    rng = random.Random(42)
-    now = "2026-11-27 02:00:00+00:00"
-    order_sql = (
-        "INSERT INTO orders_order (id, shop_id, order_no, buyer_id, ordered_at, amount, status, remark, "
-        "receiver_name, receiver_phone, receiver_phone_last4, receiver_province, receiver_city, "
-        "receiver_district, receiver_address, created_at, updated_at) "
-        "VALUES (%s, %s, %s, %s, %s, 99.00, %s, '', '张三', %s, %s, '浙江省', '杭州市', '西湖区', '文三路90号', %s, %s)"
-    )
-    package_sql = (
-        "INSERT INTO shipping_package (id, order_id, sequence, carrier, waybill_no, printed_at, print_count, "
-        "shipped_at, status, last_event_at, last_event_text, next_refresh_at, created_at, updated_at) "
-        "VALUES (%s, %s, %s, 'sandbox', %s, %s, 1, %s, 'in_transit', NULL, '', NULL, %s, %s)"
-    )
-    package_id = 0
-    batch = 50_000
-    with connection.cursor() as cursor:
-        for start in range(0, count, batch):
-            orders, packages = [], []
-            for i in range(start, min(start + batch, count)):
-                values = order_values(i, rng)
-                ordered_at = f"2026-{1 + i * 11 // count:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00+00:00"
-                orders.append((i + 1, shop.pk, values["order_no"], values["buyer_id"], ordered_at, values["status"],
-                               values["phone"], values["phone"][-4:], now, now))
-                for sequence in range(1, 3 if i % 5 == 0 else 2):
-                    package_id += 1
-                    packages.append((package_id, i + 1, sequence, f"JDX9{package_id:011d}", ordered_at, ordered_at,
-                                     now, now))
-            cursor.executemany(order_sql, orders)
-            cursor.executemany(package_sql, packages)
-            log(f"[{connection.vendor}] {min(start + batch, count):,} orders, {package_id:,} packages")
-        cursor.execute("ANALYZE")
-    log(f"[{connection.vendor}] generated in {time.perf_counter() - started:.1f} s")
 
 
 def percentile(samples: list[float], share: float) -> float:

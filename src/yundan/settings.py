@@ -49,6 +49,8 @@ ALLOWED_HOSTS = [h for h in _env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").s
 YUNDAN_NOW = parse_frozen_now(_env("NOW")) if _env("NOW") else None
 # Force one simulated scenario for every sandbox package (see yundan.carriers.sandbox).
 YUNDAN_SANDBOX_SCENARIO = _env("SANDBOX_SCENARIO") or None
+# `batch query --refresh` asks carriers again for live packages whose data is older than this.
+YUNDAN_BATCH_REFRESH_AGE_MINUTES = int(_env("BATCH_REFRESH_AGE_MINUTES", "30"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "yundan.shipping",
     "yundan.tracking",
     "yundan.carriers",
+    "yundan.batch",
 ]
 
 MIDDLEWARE = [

@@ -48,20 +48,20 @@ def read_sheets(path: Path) -> Iterator[tuple[str, list[list]]]:
             yield name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     elif suffix in TEXT_SUFFIXES:
         text = decode_text_file(path.read_bytes())
-        yield path.stem, _csv_rows(text) if suffix == ".csv" else [[line] for line in text.splitlines()]
+        yield path.stem, list(csv_records(text)) if suffix == ".csv" else [[line] for line in text.splitlines()]
     else:
         raise ValueError(
             f"不支持的文件类型「{suffix or path.name}」：请上传 .xlsx、.xls、.ods、.csv 或 .txt 文件"
         )
 
 
-def _csv_rows(text: str) -> list[list]:
-    sample = text[:4096]
+def csv_records(text: str) -> Iterator[list[str]]:
+    """The rows of a CSV text, streamed; the delimiter (comma, tab or semicolon) is sniffed."""
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    return csv.reader(io.StringIO(text, newline=""), dialect)
 
 
 def cell_text(value) -> str:

@@ -1,0 +1,99 @@
+"""The benchmarks' shared data set: orders, packages and events bulk-loaded with plain SQL.
+
+Deterministic: the same count gives the same rows, so a benchmark can rebuild any key it looks
+up (``order_values``) without asking the database.
+"""
+
+import random
+import time
+
+STATUSES = ("awaiting_shipment", "shipped", "finished", "canceled", "locked")
+STATUS_WEIGHTS = (10, 35, 45, 6, 4)
+# Every bench package has these two events; the second is its summary.
+EVENTS = (("揽收", "picked_up", "您的快件已由【北京大兴营业部】揽收完成"),
+          ("到达", "in_transit", "您的快件已到达【杭州转运中心】"))
+LATEST_EVENT = ("2026-11-26 10:00:00+00:00", EVENTS[1][2])
+
+
+def order_values(i: int, rng: random.Random) -> dict:
+    phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+    return {
+        "order_no": str(300_000_000_000 + i * 37),
+        "buyer_id": f"jd_{rng.randrange(400_000):06d}",
+        "phone": phone,
+        "status": rng.choices(STATUSES, STATUS_WEIGHTS)[0],
+    }
+
+
+def generate(count: int, log) -> None:
+    """Bulk rows with plain SQL: one shop, ``count`` orders, 1.2 packages per order on average."""
+    from django.db import connection
+
+    from yundan.orders.models import Order, Shop
+
+    if Order.objects.count() == count:
+        log(f"[{connection.vendor}] reusing {count:,} orders")
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in ("tracking_trackingevent", "shipping_packageitem", "shipping_package", "orders_orderitem",
+                      "orders_order", "orders_shop"):
+            cursor.execute(f"DELETE FROM {table}")
+    shop = Shop.objects.create(name="bench", sender_province="北京市", sender_city="北京市")
+    rng = random.Random(42)
+    now = "2026-11-27 02:00:00+00:00"
+    order_sql = (
+        "INSERT INTO orders_order (id, shop_id, order_no, buyer_id, ordered_at, amount, status, remark, "
+        "receiver_name, receiver_phone, receiver_phone_last4, receiver_province, receiver_city, "
+        "receiver_district, receiver_address, created_at, updated_at) "
+        "VALUES (%s, %s, %s, %s, %s, 99.00, %s, '', '张三', %s, %s, '浙江省', '杭州市', '西湖区', '文三路90号', %s, %s)"
+    )
+    package_sql = (
+        "INSERT INTO shipping_package (id, order_id, sequence, carrier, waybill_no, printed_at, print_count, "
+        "shipped_at, status, last_event_at, last_event_text, next_refresh_at, routing, created_at, updated_at) "
+        "VALUES (%s, %s, %s, 'sandbox', %s, %s, 1, %s, 'in_transit', %s, %s, NULL, '{}', %s, %s)"
+    )
+    package_id = 0
+    batch = 50_000
+    with connection.cursor() as cursor:
+        for start in range(0, count, batch):
+            orders, packages = [], []
+            for i in range(start, min(start + batch, count)):
+                values = order_values(i, rng)
+                ordered_at = f"2026-{1 + i * 11 // count:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00+00:00"
+                orders.append((i + 1, shop.pk, values["order_no"], values["buyer_id"], ordered_at, values["status"],
+                               values["phone"], values["phone"][-4:], now, now))
+                for sequence in range(1, 3 if i % 5 == 0 else 2):
+                    package_id += 1
+                    packages.append((package_id, i + 1, sequence, f"JDX9{package_id:011d}", ordered_at, ordered_at,
+                                     now, LATEST_EVENT[1], now, now))
+            cursor.executemany(order_sql, orders)
+            cursor.executemany(package_sql, packages)
+            log(f"[{connection.vendor}] {min(start + batch, count):,} orders, {package_id:,} packages")
+        cursor.execute("ANALYZE")
+    log(f"[{connection.vendor}] generated in {time.perf_counter() - started:.1f} s")
+
+
+def generate_events(log) -> None:
+    """Two events per package (added once; the search benchmark does without them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM tracking_trackingevent")
+        if cursor.fetchone()[0]:
+            return
+        cursor.execute("SELECT MAX(id) FROM shipping_package")
+        last = cursor.fetchone()[0] or 0
+        started = time.perf_counter()
+        sql = ("INSERT INTO tracking_trackingevent (package_id, time, status, raw_code, raw_text, location, "
+               "courier_name, courier_phone, source, content_hash, created_at) "
+               "VALUES (%s, %s, %s, %s, %s, '', '', '', 'sandbox', %s, %s)")
+        times = ("2026-11-25 10:00:00+00:00", LATEST_EVENT[0])
+        for start in range(1, last + 1, 100_000):
+            rows = [(package, times[n], status, code, text, f"{package}-{n}", LATEST_EVENT[0])
+                    for package in range(start, min(start + 100_000, last + 1))
+                    for n, (code, status, text) in enumerate(EVENTS)]
+            cursor.executemany(sql, rows)
+            log(f"[{connection.vendor}] events for {min(start + 99_999, last):,} packages")
+        cursor.execute("UPDATE shipping_package SET last_event_at = %s, last_event_text = %s", LATEST_EVENT)
+        log(f"[{connection.vendor}] events in {time.perf_counter() - started:.1f} s")

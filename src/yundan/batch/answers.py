@@ -1,0 +1,83 @@
+"""What the batch query answers for one input value: plain rules over plain rows.
+
+One output row per package; an order with no package gets one row with empty waybill columns.
+说明 says what a merchant would otherwise ask about.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from yundan.carriers.registry import carrier_name
+from yundan.orders.states import OrderStatus
+from yundan.tracking.statuses import PROBLEM_STATUSES, TrackingStatus, status_label
+
+COLUMNS = ("查询值", "订单号", "订单状态", "物流单号", "承运商", "物流状态", "最新轨迹", "轨迹时间", "发货时间",
+           "签收时间", "异常", "说明")
+NOT_FOUND = "未找到：不是本系统中的订单号或运单号"
+DUPLICATE = "重复：与第 {row} 行相同"
+ORDER_NOTES = {
+    OrderStatus.CANCELED: "订单已取消",
+    OrderStatus.LOCKED: "订单已锁定（如退款处理中），暂不能发货",
+}
+NO_PACKAGE = "尚未打印面单，也未发货"
+PRINTED_UNCONFIRMED = "已打印未确认发货：面单运单号 {waybill}，货物交给快递后请确认发货，运单号才会成为订单的物流单号"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    order_no: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PackageFacts:
+    waybill_no: str | None
+    carrier: str
+    status: str
+    printed_at: datetime | None
+    shipped_at: datetime | None
+    last_event_at: datetime | None
+    last_event_text: str
+
+
+def safe(text: str) -> str:
+    """A cell Excel can never run as a formula (OWASP CSV injection): prefix a quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _time(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _join(*notes: str) -> str:
+    return "；".join(note for note in notes if note)
+
+
+def package_row(raw: str, order: OrderFacts, package: PackageFacts | None, note: str = "") -> list[str]:
+    order_cells = [raw, order.order_no, OrderStatus(order.status).label]
+    order_note = ORDER_NOTES.get(order.status, "")
+    if package is None:
+        return [*order_cells, "", "", "", "", "", "", "", "", _join(order_note or NO_PACKAGE, note)]
+    if package.shipped_at is None:
+        printed = PRINTED_UNCONFIRMED.format(waybill=package.waybill_no) if package.printed_at else NO_PACKAGE
+        return [*order_cells, "", carrier_name(package.carrier), "", "", "", "", "", "", _join(order_note, printed, note)]
+    delivered = package.status == TrackingStatus.DELIVERED
+    return [
+        *order_cells,
+        package.waybill_no or "",
+        carrier_name(package.carrier),
+        status_label(package.status),
+        package.last_event_text,
+        _time(package.last_event_at),
+        _time(package.shipped_at),
+        _time(package.last_event_at) if delivered else "",
+        status_label(package.status) if package.status in PROBLEM_STATUSES else "",
+        _join(order_note, note),
+    ]
+
+
+def message_row(raw: str, note: str) -> list[str]:
+    return [raw, *([""] * (len(COLUMNS) - 2)), note]
