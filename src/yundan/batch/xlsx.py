@@ -52,20 +52,24 @@ _SHEET_HEAD = (
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 )
 _SHEET_TAIL = "</sheetData></worksheet>"
-# Control characters other than tab and newline are not allowed in XML 1.0.
-_XML_UNSAFE = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-_COLUMN_LETTERS = [chr(65 + i) for i in range(26)]
+# One translate escapes XML, keeps a carriage return (a parser would turn a bare one into a line
+# feed) and drops the characters XML 1.0 does not allow.
+_XML_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("\r"): "&#13;"} | dict.fromkeys(
+    [*(c for c in range(32) if c not in (9, 10, 13)), 0xFFFE, 0xFFFF]
+)
+_CELL_START = [f'<c r="{chr(65 + i)}' for i in range(26)]
+_CELL_MIDDLE = '" t="inlineStr"><is><t xml:space="preserve">'
+_CELL_END = "</t></is></c>"
 
 
 def _row_xml(number: int, cells: Sequence[str]) -> str:
-    parts = [f'<row r="{number}">']
-    for column, value in enumerate(cells):
-        if value:
-            text = escape(value.translate(_XML_UNSAFE))
-            parts.append(f'<c r="{_COLUMN_LETTERS[column]}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                         f"{text}</t></is></c>")
-    parts.append("</row>")
-    return "".join(parts)
+    row = str(number)
+    return "".join([
+        f'<row r="{row}">',
+        *(f"{_CELL_START[column]}{row}{_CELL_MIDDLE}{value.translate(_XML_TEXT)}{_CELL_END}"
+          for column, value in enumerate(cells) if value),
+        "</row>",
+    ])
 
 
 def write_xlsx(path: Path, sheets: Iterable[tuple[str, Iterable[Sequence[str]]]]) -> None:
