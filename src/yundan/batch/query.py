@@ -9,7 +9,7 @@ temporary file that replaces the target only when complete: never a half-written
 import csv
 import os
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,18 +20,15 @@ from django.conf import settings
 from django.db.models import Q
 
 from yundan import clock
-from yundan.batch.answers import (
-    COLUMNS, DUPLICATE, NOT_FOUND, OrderFacts, PackageFacts, message_row, package_row, safe,
-)
+from yundan.batch.answers import COLUMNS, DUPLICATE, NOT_FOUND, message_row, package_row, safe
+from yundan.batch.lookups import orders_with_packages, packages_by_waybill
 from yundan.batch.reading import InputValue, read_query_input
 from yundan.batch.xlsx import write_xlsx
-from yundan.orders.models import Order
 from yundan.shipping.models import Package
 from yundan.tracking.services import refresh_packages
 from yundan.tracking.statuses import TERMINAL_STATUSES
 
 CHUNK = 2000
-PACKAGE_FIELDS = ("waybill_no", "carrier", "status", "printed_at", "shipped_at", "last_event_at", "last_event_text")
 
 
 @dataclass
@@ -62,29 +59,6 @@ def _chunks(values: Iterable[InputValue]) -> Iterator[tuple[InputValue, ...]]:
         yield chunk
 
 
-def _orders_with_packages(numbers: set[str]) -> dict[str, list[tuple[OrderFacts, list[PackageFacts]]]]:
-    orders = {pk: OrderFacts(no, status) for pk, no, status in
-              Order.objects.filter(order_no__in=numbers).values_list("pk", "order_no", "status")}
-    packages = defaultdict(list)
-    for order_id, *values in (Package.objects.filter(order_id__in=orders).order_by("order_id", "sequence")
-                              .values_list("order_id", *PACKAGE_FIELDS)):
-        packages[order_id].append(PackageFacts(*values))
-    found = defaultdict(list)
-    for pk, order in orders.items():
-        found[order.order_no].append((order, packages[pk]))
-    return found
-
-
-def _packages_by_waybill(numbers: set[str]) -> dict[str, list[tuple[OrderFacts, PackageFacts]]]:
-    found = defaultdict(list)
-    rows = Package.objects.filter(waybill_no__in=numbers).values_list("order__order_no", "order__status",
-                                                                       *PACKAGE_FIELDS)
-    for order_no, status, *values in rows:
-        package = PackageFacts(*values)
-        found[package.waybill_no].append((OrderFacts(order_no, status), package))
-    return found
-
-
 def _refresh_stale(numbers: set[str]) -> None:
     """Ask carriers again for the live packages these numbers reach whose data has gone stale."""
     cutoff = clock.now() - timedelta(minutes=settings.YUNDAN_BATCH_REFRESH_AGE_MINUTES)
@@ -94,9 +68,9 @@ def _refresh_stale(numbers: set[str]) -> None:
 
 
 def _answer_chunk(chunk: tuple[InputValue, ...], seen: dict[str, int], result: BatchResult) -> Iterator[list[str]]:
-    numbers = {value.number for value in chunk if value.number}
-    orders = _orders_with_packages(numbers)
-    waybills = _packages_by_waybill(numbers - orders.keys())
+    numbers = list(dict.fromkeys(value.number for value in chunk if value.number))
+    orders = orders_with_packages(numbers)
+    waybills = packages_by_waybill([number for number in numbers if number not in orders])
     for value in chunk:
         result.input_rows += 1
         if value.problem:
@@ -110,21 +84,20 @@ def _answer_chunk(chunk: tuple[InputValue, ...], seen: dict[str, int], result: B
             result.orders_found += 1
             for order, packages in orders[value.number]:
                 for package in packages or [None]:
-                    result.by_status[_status_name(order, package)] += 1
-                    yield package_row(value.raw, order, package, note)
+                    yield _counted(result, package_row(value.raw, order, package, note))
         elif value.number in waybills:
             result.waybills_found += 1
             for order, package in waybills[value.number]:
-                result.by_status[_status_name(order, package)] += 1
-                yield package_row(value.raw, order, package, note)
+                yield _counted(result, package_row(value.raw, order, package, note))
         else:
             result.not_found += 1
             yield message_row(value.raw, "；".join(filter(None, [NOT_FOUND, note])))
 
 
-def _status_name(order: OrderFacts, package: PackageFacts | None) -> str:
-    row = package_row("", order, package)
-    return row[5] or f"{row[2]}（无物流）"
+def _counted(result: BatchResult, row: list[str]) -> list[str]:
+    """Count the row under its 物流状态, or its 订单状态 when it has no logistics yet."""
+    result.by_status[row[5] or f"{row[2]}（无物流）"] += 1
+    return row
 
 
 def answer_rows(values: Iterable[InputValue], result: BatchResult, refresh: bool,
@@ -137,7 +110,10 @@ def answer_rows(values: Iterable[InputValue], result: BatchResult, refresh: bool
             _refresh_stale({value.number for value in chunk if value.number})
         for row in _answer_chunk(chunk, seen, result):
             result.output_rows += 1
-            yield [safe(cell) for cell in row]
+            # Only the merchant's own text and the carrier's can start like a formula; the other
+            # cells are numbers, times and our own labels.
+            row[0], row[6] = safe(row[0]), safe(row[6])
+            yield row
         progress(len(chunk))
 
 

@@ -66,8 +66,9 @@ def _row_xml(number: int, cells: Sequence[str]) -> str:
     row = str(number)
     return "".join([
         f'<row r="{row}">',
-        *(f"{_CELL_START[column]}{row}{_CELL_MIDDLE}{value.translate(_XML_TEXT)}{_CELL_END}"
-          for column, value in enumerate(cells) if value),
+        # Letters and digits (any script) need no escaping: most cells are numbers and labels.
+        *(f"{_CELL_START[column]}{row}{_CELL_MIDDLE}{value if value.isalnum() else value.translate(_XML_TEXT)}"
+          f"{_CELL_END}" for column, value in enumerate(cells) if value),
         "</row>",
     ])
 

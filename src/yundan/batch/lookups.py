@@ -1,0 +1,73 @@
+"""The batch query's two bulk lookups, in plain SQL.
+
+Why not the ORM here: at 100,000 input rows, building 2,000-value IN lookups and running Django's
+per-value converters cost as much as the database work itself (5.1 s against 2.6 s measured at a
+million orders). These queries read a handful of columns by indexed keys and return plain tuples.
+"""
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from django.db import connection
+
+from yundan.batch.answers import OrderFacts, PackageFacts
+from yundan.orders.models import Order
+from yundan.shipping.models import Package
+
+ORDERS = Order._meta.db_table
+PACKAGES = Package._meta.db_table
+PACKAGE_COLUMNS = "p.waybill_no, p.carrier, p.status, p.printed_at, p.shipped_at, p.last_event_at, p.last_event_text"
+
+
+def _aware(value):
+    """SQLite hands back datetimes as UTC text, PostgreSQL as aware datetimes."""
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _package(values) -> PackageFacts:
+    waybill_no, carrier, status, printed_at, shipped_at, last_event_at, last_event_text = values
+    return PackageFacts(waybill_no, carrier, status, _aware(printed_at), _aware(shipped_at), _aware(last_event_at),
+                        last_event_text)
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def orders_with_packages(numbers: list[str]) -> dict[str, list[tuple[OrderFacts, list[PackageFacts]]]]:
+    """Orders by number (one per shop that has it), each with its packages in parcel order."""
+    if not numbers:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, order_no, status FROM {ORDERS} WHERE order_no IN ({_placeholders(numbers)})",
+                       numbers)
+        orders = {pk: OrderFacts(order_no, status) for pk, order_no, status in cursor.fetchall()}
+        packages = defaultdict(list)
+        if orders:
+            cursor.execute(
+                f"SELECT p.order_id, {PACKAGE_COLUMNS} FROM {PACKAGES} p "
+                f"WHERE p.order_id IN ({_placeholders(orders)}) ORDER BY p.order_id, p.sequence", list(orders))
+            for order_id, *values in cursor.fetchall():
+                packages[order_id].append(_package(values))
+    found = defaultdict(list)
+    for pk, order in orders.items():
+        found[order.order_no].append((order, packages[pk]))
+    return found
+
+
+def packages_by_waybill(numbers: list[str]) -> dict[str, list[tuple[OrderFacts, PackageFacts]]]:
+    """Packages by waybill number (one per carrier that has it), with their order."""
+    if not numbers:
+        return {}
+    found = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.order_no, o.status, {PACKAGE_COLUMNS} FROM {PACKAGES} p JOIN {ORDERS} o ON o.id = p.order_id "
+            f"WHERE p.waybill_no IN ({_placeholders(numbers)})", numbers)
+        for order_no, status, *values in cursor.fetchall():
+            package = _package(values)
+            found[package.waybill_no].append((OrderFacts(order_no, status), package))
+    return found
