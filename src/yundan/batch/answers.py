@@ -11,17 +11,13 @@ from functools import cache
 from django.utils import timezone
 
 from yundan.carriers.registry import carrier_name
-from yundan.orders.states import OrderStatus
+from yundan.orders.states import BLOCKED_REASONS, OrderStatus
 from yundan.tracking.statuses import PROBLEM_STATUSES, TrackingStatus
 
 COLUMNS = ("查询值", "订单号", "订单状态", "物流单号", "承运商", "物流状态", "最新轨迹", "轨迹时间", "发货时间",
            "签收时间", "异常", "说明")
 NOT_FOUND = "未找到：不是本系统中的订单号或运单号"
 DUPLICATE = "重复：与第 {row} 行相同"
-ORDER_NOTES = {
-    OrderStatus.CANCELED: "订单已取消",
-    OrderStatus.LOCKED: "订单已锁定（如退款处理中），暂不能发货",
-}
 NO_PACKAGE = "尚未打印面单，也未发货"
 PRINTED_UNCONFIRMED = "已打印未确认发货：面单运单号 {waybill}，货物交给快递后请确认发货，运单号才会成为订单的物流单号"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +65,7 @@ def _join(*notes: str) -> str:
 
 def package_row(raw: str, order: OrderFacts, package: PackageFacts | None, note: str = "") -> list[str]:
     order_cells = [raw, order.order_no, ORDER_LABELS[order.status]]
-    order_note = ORDER_NOTES.get(order.status, "")
+    order_note = BLOCKED_REASONS.get(order.status, "")
     if package is None:
         return [*order_cells, "", "", "", "", "", "", "", "", _join(order_note or NO_PACKAGE, note)]
     if package.shipped_at is None:

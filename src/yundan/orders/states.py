@@ -49,6 +49,13 @@ def check_move(current: str, target: str) -> None:
         )
 
 
+# Why an order in a side state cannot be printed or shipped, in the merchant's words.
+BLOCKED_REASONS: dict[str, str] = {
+    OrderStatus.CANCELED: "订单已取消",
+    OrderStatus.LOCKED: "订单已锁定（如退款处理中）",
+}
+
+
 def is_shippable(status: str) -> bool:
     return status == OrderStatus.AWAITING_SHIPMENT
 

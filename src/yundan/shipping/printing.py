@@ -18,15 +18,11 @@ from yundan.orders.addresses import one_line
 from yundan.orders.models import Order
 from yundan.orders.receivers import mask_address_detail, mask_name, mask_phone
 from yundan.orders.search import OrderNotFound, get_order
-from yundan.orders.states import OrderStatus
+from yundan.orders.states import BLOCKED_REASONS
 from yundan.shipping.labels import DEFAULT_SIZE, LabelData, LabelParty, render_labels
 from yundan.shipping.models import Package
 from yundan.shipping.packages import add_packages, allocate_waybills, package_code
 
-UNPRINTABLE = {
-    OrderStatus.CANCELED: "订单已取消，不能打印面单",
-    OrderStatus.LOCKED: "订单已锁定（如退款处理中），不能打印面单",
-}
 
 
 @dataclass(frozen=True)
@@ -51,8 +47,8 @@ def missing_address_fields(order: Order) -> list[str]:
 
 def printable_packages(order: Order) -> list[Package]:
     """The packages a print of this order covers; an order with none gets its first one."""
-    if order.status in UNPRINTABLE:
-        raise ValueError(UNPRINTABLE[order.status])
+    if order.status in BLOCKED_REASONS:
+        raise ValueError(f"{BLOCKED_REASONS[order.status]}，不能打印面单")
     if missing := missing_address_fields(order):
         raise ValueError(f"收货信息不完整，缺少：{'、'.join(missing)}")
     packages = list(order.packages.all())

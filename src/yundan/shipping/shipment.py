@@ -15,15 +15,11 @@ from yundan import clock
 from yundan.carriers.base import CarrierError
 from yundan.orders.models import Order
 from yundan.orders.search import OrderNotFound, get_order
-from yundan.orders.states import OrderStatus, check_move
+from yundan.orders.states import BLOCKED_REASONS, OrderStatus, check_move
 from yundan.shipping.models import Package
 from yundan.shipping.packages import add_packages, allocate_waybills
 from yundan.shipping.waybills import candidate_carriers, normalize_waybill
 
-REFUSED = {
-    OrderStatus.CANCELED: "订单已取消，不能发货",
-    OrderStatus.LOCKED: "订单已锁定（如退款处理中），不能发货",
-}
 ALREADY_SHIPPED = (OrderStatus.SHIPPED, OrderStatus.FINISHED)
 
 
@@ -102,8 +98,8 @@ def confirm_one(request: ShipmentRequest) -> ShipmentResult:
         elif order.status in ALREADY_SHIPPED:
             # Confirming again is not an error: the answer is the waybills it already has.
             return ShipmentResult(order.order_no, True, _shipped_waybills(order))
-        elif order.status in REFUSED:
-            raise ValueError(REFUSED[order.status])
+        elif order.status in BLOCKED_REASONS:
+            raise ValueError(f"{BLOCKED_REASONS[order.status]}，不能发货")
         else:
             packages = _packages_to_ship(order, request)
             check_move(order.status, OrderStatus.SHIPPED)
