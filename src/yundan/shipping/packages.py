@@ -21,11 +21,15 @@ def split_items(items: Sequence[OrderItem], count: int) -> list[list[OrderItem]]
     return [list(items[index::count]) for index in range(count)]
 
 
-def add_packages(order: Order, count: int, carrier: str, items: Sequence[OrderItem] | None = None) -> list[Package]:
+def add_packages(order: Order, count: int, carrier: str, items: Sequence[OrderItem] | None = None,
+                 waybills: Sequence[tuple[str, str]] = ()) -> list[Package]:
     """Create ``count`` new packages after the order's existing ones, carrying ``items`` split over
-    them (default: none, the caller decides)."""
+    them (default: none, the caller decides). ``waybills`` gives each package a (carrier, waybill
+    number) it already has, e.g. a parcel the merchant sent with another courier."""
     last = max((p.sequence for p in order.packages.all()), default=0)
-    packages = [Package(order=order, sequence=last + n, carrier=carrier) for n in range(1, count + 1)]
+    numbers = list(waybills) or [(carrier, None)] * count
+    packages = [Package(order=order, sequence=last + n, carrier=code, waybill_no=number)
+                for n, (code, number) in enumerate(numbers, start=1)]
     Package.objects.bulk_create(packages)
     if items:
         PackageItem.objects.bulk_create(

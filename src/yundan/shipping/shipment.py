@@ -69,11 +69,8 @@ def _packages_to_ship(order: Order, request: ShipmentRequest) -> list[Package]:
         given = [_validated(g) for g in request.waybills]
         # The merchant shipped otherwise: labels printed here but never used are set aside.
         Package.objects.filter(pk__in=[p.pk for p in unshipped]).delete()
-        packages = add_packages(order, len(given), given[0].carrier, items)
-        for package, waybill in zip(packages, given):
-            package.carrier, package.waybill_no = waybill.carrier, waybill.waybill_no
-            package.save(update_fields=["carrier", "waybill_no"])
-        return packages
+        return add_packages(order, len(given), given[0].carrier, items,
+                            waybills=[(g.carrier, g.waybill_no) for g in given])
     wanted = len(items) if request.by_items else request.packages or max(len(unshipped), 1)
     if len(unshipped) > wanted:
         raise ValueError(f"订单已打印 {len(unshipped)} 个包裹的面单，多于要求的 {wanted} 个")
