@@ -6,7 +6,7 @@ the plain data types below.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -62,6 +62,8 @@ class TraceQuery:
     shipped_at: datetime | None = None
     # SF and ZTO ask for the last 4 digits of the receiver's phone before they answer.
     phone_last4: str = ""
+    # Our courier code (``Package.carrier``: "jd", "sf", …); an aggregator maps it to its own.
+    carrier: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,53 @@ class TraceResult:
 
 
 class Carrier(Protocol):
-    code: str  # stable id stored on packages, e.g. "sandbox", "jd"
+    code: str  # the adapter's kind ("sandbox", "jd_jos", "jd_lop", "kuaidi100"): the events' source
     name: str  # Chinese display name
     simulated: bool  # True for the sandbox: the UI must say the data is simulated
 
     def allocate_waybills(self, requests: Sequence[AllocationRequest]) -> list[Allocation]:
-        """One new waybill number (with its label routing) per request, in request order."""
+        """One new waybill number (with its label routing) per request, in request order.
+
+        Adapters that cannot allocate (aggregators) raise ``CarrierError``."""
         ...
 
     def fetch_traces(self, queries: Sequence[TraceQuery]) -> dict[str, TraceResult]:
-        """Traces for many waybills at once, keyed by waybill number."""
+        """Traces for many waybills at once, keyed by waybill number.
+
+        A failure that concerns one waybill is that waybill's ``TraceResult.error``; a failure of
+        the whole account (bad credentials, host down) raises ``CarrierError``."""
         ...
+
+    def subscribe(self, queries: Sequence[TraceQuery]) -> dict[str, str]:
+        """Ask the carrier to push updates for these waybills: waybill → "" if accepted, else why.
+
+        Carriers without push return an empty dict."""
+        ...
+
+    def check(self) -> str:
+        """One signed call that proves the credentials and the endpoint work; returns what the
+        carrier said. Raises ``CarrierError`` when it does not work."""
+        ...
+
+
+@dataclass(frozen=True)
+class SettingKey:
+    """One setting of a carrier account (all values are strings, as typed on the command line)."""
+
+    name: str
+    help: str
+    default: str | None = None  # None: required
+    secret: bool = False  # never printed back in full
+
+
+@dataclass(frozen=True)
+class CarrierKind:
+    """A kind of carrier account: its settings and how to build its adapter from them."""
+
+    kind: str
+    label: str
+    keys: tuple[SettingKey, ...]
+    build: Callable[[Mapping[str, str]], Carrier]
+    serves: frozenset[str] | None  # our courier codes it tracks; None: any courier (aggregator)
+    allocates: bool = False  # can hand out waybill numbers
+    direct: bool = True  # the courier's own platform (preferred over an aggregator)

@@ -13,3 +13,25 @@ class WaybillCounter(models.Model):
 
     class Meta:
         verbose_name = "运单号计数器"
+
+
+class CarrierAccount(models.Model):
+    """Credentials and endpoints of one carrier platform account (see carriers.kinds).
+
+    ``shop`` empty: the account serves every shop that has no account of its own.
+    """
+
+    name = models.CharField("名称", max_length=64, unique=True)
+    kind = models.CharField("类型", max_length=16)
+    shop = models.ForeignKey("orders.Shop", null=True, blank=True, on_delete=models.CASCADE, related_name="carrier_accounts")
+    settings = models.JSONField("设置", default=dict)
+    enabled = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "承运商账号"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
