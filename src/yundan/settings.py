@@ -52,6 +52,35 @@ YUNDAN_SANDBOX_SCENARIO = _env("SANDBOX_SCENARIO") or None
 # `batch query --refresh` asks carriers again for live packages whose data is older than this.
 YUNDAN_BATCH_REFRESH_AGE_MINUTES = int(_env("BATCH_REFRESH_AGE_MINUTES", "30"))
 
+
+def _minutes_by_status(text: str) -> dict[str, int]:
+    """``"in_transit=240,out_for_delivery=60"`` → {status: minutes}."""
+    pairs = [part.split("=", 1) for part in text.replace(" ", "").split(",") if part]
+    try:
+        return {status: int(minutes) for status, minutes in pairs}
+    except ValueError:
+        raise ValueError(f"YUNDAN_REFRESH_MINUTES={text!r}: expected status=minutes,… e.g. in_transit=240") from None
+
+
+# Tracking refresh: minutes between polls by status (defaults in yundan.tracking.schedule), days
+# without change before polling stops, and the polling fallback for packages the carrier pushes.
+YUNDAN_REFRESH_MINUTES = _minutes_by_status(_env("REFRESH_MINUTES"))
+YUNDAN_RETIRE_DAYS = int(_env("RETIRE_DAYS", "60"))
+YUNDAN_SUBSCRIBED_REFRESH_MINUTES = int(_env("SUBSCRIBED_REFRESH_MINUTES", "720"))
+# Most packages one scheduled refresh run takes (the next run takes the rest).
+YUNDAN_REFRESH_BATCH = int(_env("REFRESH_BATCH", "5000"))
+
+# Background work (Huey): SQLite in YUNDAN_HOME by default; Redis when YUNDAN_REDIS_URL is set.
+YUNDAN_REDIS_URL = _env("REDIS_URL")
+HUEY = {
+    "huey_class": "huey.RedisHuey" if YUNDAN_REDIS_URL else "huey.SqliteHuey",
+    "name": "yundan",
+    "immediate": False,
+    "results": False,
+    "connection": {"url": YUNDAN_REDIS_URL} if YUNDAN_REDIS_URL else {"filename": str(YUNDAN_HOME / "queue.sqlite3")},
+    "consumer": {"workers": int(_env("WORKER_THREADS", "2")), "worker_type": "thread", "periodic": True},
+}
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -64,6 +93,8 @@ INSTALLED_APPS = [
     "yundan.tracking",
     "yundan.carriers",
     "yundan.batch",
+    "yundan.integrations",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [

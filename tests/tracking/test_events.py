@@ -1,11 +1,14 @@
 from datetime import UTC, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yundan.carriers.base import TraceEvent
 from yundan.shipping.models import Package
-from yundan.tracking.events import content_hash, summarize
-from yundan.tracking.services import refresh_packages, store_events, update_summary
+from yundan.tracking.events import advance, after_terminal, content_hash, summarize
+from yundan.tracking.ingest import ingest
+from yundan.tracking.services import refresh_packages
 from yundan.tracking.statuses import TrackingStatus
 
 from factories import NOW
@@ -43,6 +46,26 @@ def test_a_package_with_no_events_is_pending():
     assert summarize([]).status == TrackingStatus.PENDING
 
 
+def test_the_first_terminal_event_ends_the_summary_and_later_events_are_after_terminal():
+    events = [event(0), event(60, TrackingStatus.DELIVERED, "已签收"), event(120, TrackingStatus.RETURNING, "退回")]
+    assert summarize(events).status == TrackingStatus.DELIVERED
+    assert after_terminal(events) == [events[2]]
+
+
+_statuses = st.sampled_from([TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.DELIVERED,
+                             TrackingStatus.RETURNED, TrackingStatus.REJECTED])
+_events = st.lists(st.builds(lambda m, s: event(m, s, f"{s}@{m}"), st.integers(0, 500), _statuses), max_size=8)
+
+
+@given(_events, _events)
+def test_advancing_a_summary_agrees_with_summarizing_everything(stored, arriving):
+    step = advance(summarize(stored), arriving)
+    if not step.needs_recount:
+        assert step.summary == summarize([*stored, *arriving])
+        late = {content_hash(e) for e in after_terminal([*stored, *arriving])}
+        assert {content_hash(e) for e in step.flagged} == late & {content_hash(e) for e in arriving}
+
+
 @pytest.fixture
 def package(make_order, frozen_now):
     order = make_order()
@@ -51,30 +74,39 @@ def package(make_order, frozen_now):
 
 
 def test_the_same_event_stored_twice_is_stored_once(package):
-    assert store_events(package, [event(), event(5)], source="poll") == 2
-    assert store_events(package, [event(), event(5), event(10)], source="push") == 1
+    assert ingest([(package.pk, [event(), event(5)])], source="poll")[package.pk].new_events == 2
+    assert ingest([(package.pk, [event(), event(5), event(10)])], source="push")[package.pk].new_events == 1
     assert package.events.count() == 3
 
 
 def test_a_repeated_event_inside_one_batch_is_stored_once(package):
-    assert store_events(package, [event(), event()], source="poll") == 1
+    assert ingest([(package.pk, [event(), event()])], source="poll")[package.pk].new_events == 1
+    assert ingest([(package.pk, [event(), event()]), (package.pk, [event()])], source="poll")[package.pk].new_events == 0
     assert package.events.count() == 1
 
 
-def test_update_summary_sets_status_and_schedules_the_next_refresh(package, frozen_now):
-    store_events(package, [event(0), event(30, TrackingStatus.OUT_FOR_DELIVERY, "派送中")], source="poll")
-    update_summary(package)
+def test_ingest_keeps_the_summary_on_the_package(package):
+    ingest([(package.pk, [event(30, TrackingStatus.OUT_FOR_DELIVERY, "派送中"), event(0)])], source="poll")
     package.refresh_from_db()
-    assert package.status == TrackingStatus.OUT_FOR_DELIVERY
-    assert package.last_event_text == "派送中"
-    assert package.next_refresh_at > frozen_now
+    assert (package.status, package.last_event_text, package.last_event_at) == (
+        TrackingStatus.OUT_FOR_DELIVERY, "派送中", NOW + timedelta(minutes=30))
 
 
-def test_a_terminal_package_is_not_scheduled_again(package):
-    store_events(package, [event(0, TrackingStatus.DELIVERED, "已签收")], source="poll")
-    update_summary(package)
+def test_an_event_after_delivery_is_kept_and_flagged_and_does_not_reopen_the_package(package):
+    ingest([(package.pk, [event(0, TrackingStatus.DELIVERED, "已签收")])], source="poll")
+    ingest([(package.pk, [event(60, TrackingStatus.IN_TRANSIT, "您的快件已到达【杭州转运中心】")])], source="push")
     package.refresh_from_db()
-    assert package.next_refresh_at is None
+    assert package.status == TrackingStatus.DELIVERED
+    assert [(e.status, e.after_terminal) for e in package.events.order_by("time")] == [
+        ("delivered", False), ("in_transit", True)]
+
+
+def test_a_late_arriving_older_delivery_flags_the_events_stored_after_it(package):
+    ingest([(package.pk, [event(0), event(120, TrackingStatus.OUT_FOR_DELIVERY, "派送中")])], source="poll")
+    ingest([(package.pk, [event(60, TrackingStatus.DELIVERED, "已签收")])], source="push")
+    package.refresh_from_db()
+    assert (package.status, package.last_event_text) == (TrackingStatus.DELIVERED, "已签收")
+    assert [e.after_terminal for e in package.events.order_by("time")] == [False, False, True]
 
 
 def test_refreshing_twice_stores_each_sandbox_event_once(package):
@@ -84,6 +116,14 @@ def test_refreshing_twice_stores_each_sandbox_event_once(package):
     assert first[0].new_events == stored > 0
     assert second[0].new_events == 0
     assert package.events.count() == stored
+
+
+def test_a_refreshed_terminal_package_is_not_scheduled_again(package, settings):
+    settings.YUNDAN_SANDBOX_SCENARIO = "delivered"
+    refresh_packages([package])
+    package.refresh_from_db()
+    assert package.status == TrackingStatus.DELIVERED and package.next_refresh_at is None
+    assert package.last_checked_at == NOW and package.checks_in_window == 1
 
 
 def test_a_printed_but_unconfirmed_package_is_not_tracked(package):

@@ -1,17 +1,10 @@
-"""Which carrier adapter answers for a carrier code."""
+"""What the rest of yundan may know about a courier code: its name, and whether it is simulated.
 
-from functools import partial
+Which adapter answers for a parcel is ``carriers.accounts.carrier_for``.
+"""
 
-from yundan.carriers.base import Carrier, CarrierError
-from yundan.carriers.counters import next_serials
 from yundan.carriers.sandbox import SandboxCarrier
 from yundan.shipping.waybills import CARRIER_NAMES
-
-
-def get_carrier(code: str) -> Carrier:
-    if code == SandboxCarrier.code:
-        return SandboxCarrier(next_serials=partial(next_serials, SandboxCarrier.code))
-    raise CarrierError(f"承运商「{code}」尚未接入 (carrier {code!r} has no adapter yet)")
 
 
 def is_simulated(code: str) -> bool:

@@ -17,8 +17,8 @@ from django.db import transaction
 from faker import Faker
 
 from yundan import clock
-from yundan.carriers.base import Address, AllocationRequest, TraceQuery
-from yundan.carriers.registry import get_carrier
+from yundan.carriers.base import Address, AllocationRequest
+from yundan.carriers.accounts import carrier_for
 from yundan.carriers.sandbox import SCENARIOS, scenario_of
 from yundan.demo.catalogue import COMMUNITIES, DEFAULT_PROVINCE_WEIGHT, PRODUCTS, PROVINCE_WEIGHTS, REMARKS
 from yundan.orders.models import Order, OrderItem, Shop
@@ -26,10 +26,7 @@ from yundan.orders.receivers import normalize_phone, phone_last4
 from yundan.orders.states import OrderStatus
 from yundan.regions import PROVINCES
 from yundan.shipping.models import Package, PackageItem
-from yundan.tracking.events import summarize
-from yundan.tracking.models import TrackingEvent
-from yundan.tracking.services import REFRESH_INTERVAL, event_row
-from yundan.tracking.statuses import is_terminal
+from yundan.tracking.services import refresh_packages
 
 DEMO_SHOP = "京东演示旗舰店"
 DEMO_USER = "demo"
@@ -192,7 +189,7 @@ def build_demo(orders: int, seed: int, progress: Callable[[int], None] = lambda 
     OrderItem.objects.bulk_create([i for items in item_lists for i in items], batch_size=2000)
     progress(orders // 3)
 
-    carrier = get_carrier("sandbox")
+    carrier = carrier_for(shop.pk, "sandbox")
     origin = shop.origin_address
     allocations = carrier.allocate_waybills(
         [AllocationRequest(p.package.order.order_no, origin, p.package.order.destination_address, p.scenario)
@@ -202,18 +199,6 @@ def build_demo(orders: int, seed: int, progress: Callable[[int], None] = lambda 
         plan.package.order = plan.package.order  # now saved: sets order_id, keeps the cached order
         plan.package.waybill_no = allocation.waybill_no
         plan.package.routing = asdict(allocation.routing)
-    shipped = [p.package for p in plans if p.package.shipped_at]
-    traces = carrier.fetch_traces(
-        [TraceQuery(p.waybill_no, origin, p.order.destination_address, p.shipped_at, p.order.receiver_phone_last4)
-         for p in shipped]
-    )
-    for package in shipped:
-        trace = traces[package.waybill_no]
-        state = summarize(trace.events)
-        package.status, package.last_event_at, package.last_event_text = (
-            state.status, state.last_event_at, state.last_event_text
-        )
-        package.next_refresh_at = None if is_terminal(state.status) else now + REFRESH_INTERVAL
     Package.objects.bulk_create([p.package for p in plans], batch_size=2000)
     progress(orders // 3)
 
@@ -226,15 +211,12 @@ def build_demo(orders: int, seed: int, progress: Callable[[int], None] = lambda 
         ],
         batch_size=2000,
     )
-    events = [
-        event_row(package, event, source=carrier.code)
-        for package in shipped
-        for event in traces[package.waybill_no].events
-    ]
-    TrackingEvent.objects.bulk_create(events, batch_size=5000)
+    # Tracking starts as it does for a real shipment: the carrier is asked, its events ingested.
+    shipped = [p.package for p in plans if p.package.shipped_at]
+    events = sum(outcome.new_events for outcome in refresh_packages(shipped))
     progress(orders - 2 * (orders // 3))
 
-    summary.orders, summary.packages, summary.events = len(order_rows), len(plans), len(events)
+    summary.orders, summary.packages, summary.events = len(order_rows), len(plans), events
     summary.by_status = Counter(o.status for o in order_rows)
     summary.by_tracking = Counter(p.status for p in shipped)
     summary.by_scenario = Counter(scenario_of(p.waybill_no) for p in shipped)

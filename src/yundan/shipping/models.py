@@ -26,6 +26,13 @@ class Package(models.Model):
     last_event_at = models.DateTimeField("最新轨迹时间", null=True, blank=True)
     last_event_text = models.TextField("最新轨迹", blank=True)
     next_refresh_at = models.DateTimeField("下次刷新", null=True, blank=True)
+    # Carrier questions about this package (tracking.schedule.Checks): per-waybill query limits.
+    last_checked_at = models.DateTimeField("最近查询", null=True, blank=True)
+    checks_window_start = models.DateTimeField(null=True, blank=True)
+    checks_in_window = models.PositiveIntegerField(default=0, db_default=0)
+    subscribed_at = models.DateTimeField("订阅推送时间", null=True, blank=True)
+    # Polling stopped after a long time without change: a lost candidate.
+    retired_at = models.DateTimeField("停止跟踪", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from yundan.carriers.base import AllocationRequest
-from yundan.carriers.registry import get_carrier
+from yundan.carriers.accounts import carrier_for
 from yundan.orders.models import Order, OrderItem
 from yundan.shipping.models import Package, PackageItem
 
@@ -43,18 +43,18 @@ def add_packages(order: Order, count: int, carrier: str, items: Sequence[OrderIt
 def allocate_waybills(packages: Sequence[Package]) -> None:
     """Give every package without a waybill number one from its carrier, with the label routing.
 
-    One call per carrier; a package that already has a number keeps it (so a retry never makes
-    a second waybill).
+    One call per shop and carrier; a package that already has a number keeps it (so a retry never
+    makes a second waybill).
     """
-    by_carrier: dict[str, list[Package]] = defaultdict(list)
+    by_carrier: dict[tuple[int, str], list[Package]] = defaultdict(list)
     for package in packages:
         if not package.waybill_no:
-            by_carrier[package.carrier].append(package)
-    for carrier_code, group in by_carrier.items():
+            by_carrier[(package.order.shop_id, package.carrier)].append(package)
+    for (shop_id, carrier_code), group in by_carrier.items():
         requests = [
             AllocationRequest(p.order.order_no, p.order.shop.origin_address, p.order.destination_address)
             for p in group
         ]
-        for package, allocation in zip(group, get_carrier(carrier_code).allocate_waybills(requests), strict=True):
+        for package, allocation in zip(group, carrier_for(shop_id, carrier_code, allocate=True).allocate_waybills(requests), strict=True):
             package.waybill_no, package.routing = allocation.waybill_no, asdict(allocation.routing)
             package.save(update_fields=["waybill_no", "routing", "updated_at"])

@@ -19,6 +19,8 @@ class TrackingEvent(models.Model):
     courier_name = models.CharField("快递员", max_length=50, blank=True)
     courier_phone = models.CharField("快递员电话", max_length=32, blank=True)
     source = models.CharField("来源", max_length=32)
+    # Later than the package's first terminal event (签收异常): kept, shown, never reopens it.
+    after_terminal = models.BooleanField("签收后事件", default=False, db_default=False)
     content_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,22 +1,33 @@
-"""Storing carrier events and refreshing packages from their carriers."""
+"""Refreshing packages from their carriers, subscribing them to pushes, and scheduling the next ask.
+
+Plain services: the ``track``/``tracking refresh`` commands, the batch query and the background
+worker all call these; the worker only decides when.
+"""
+
+from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import islice
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.timezone import localtime
 
 from yundan import clock
-from yundan.carriers.base import CarrierError, TraceEvent, TraceQuery
-from yundan.carriers.registry import get_carrier
+from yundan.carriers.accounts import carrier_for
+from yundan.carriers.base import Carrier, CarrierError, TraceQuery
 from yundan.shipping.models import Package
-from yundan.tracking.events import content_hash
-from yundan.tracking.models import TrackingEvent
-from yundan.tracking.statuses import TrackingStatus, is_terminal
+from yundan.tracking.events import PackageSummary
+from yundan.tracking.ingest import Ingested, ingest
+from yundan.tracking.schedule import Checks, Limits, Policy, earliest_allowed, is_retired, next_refresh
 
-# How soon a live package is asked again. The tracking issue replaces this with per-carrier limits.
-REFRESH_INTERVAL = timedelta(hours=2)
+# Queries handed to a carrier adapter at once (progress is reported between slices).
+SLICE = 200
+# A claimed package is not claimed again for this long, so a dead worker's packages come back.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -27,46 +38,6 @@ class RefreshOutcome:
     error: str = ""
 
 
-def event_row(package: Package, event: TraceEvent, source: str) -> TrackingEvent:
-    return TrackingEvent(
-        package=package,
-        time=event.time,
-        status=event.status,
-        raw_code=event.raw_code,
-        raw_text=event.raw_text,
-        location=event.location,
-        courier_name=event.courier_name,
-        courier_phone=event.courier_phone,
-        source=source,
-        content_hash=content_hash(event),
-    )
-
-
-def store_events(package: Package, events: Iterable[TraceEvent], source: str) -> int:
-    """Store the events not stored yet; return how many were new. Safe to call again."""
-    known = set(package.events.values_list("content_hash", flat=True))
-    fresh: dict[str, TrackingEvent] = {}
-    for event in events:
-        row = event_row(package, event, source)
-        if row.content_hash not in known:
-            fresh.setdefault(row.content_hash, row)
-    # ignore_conflicts: another process may store the same event between our read and write.
-    TrackingEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-    return len(fresh)
-
-
-def update_summary(package: Package) -> None:
-    """Status, last event and next refresh follow the latest stored event."""
-    latest = package.events.order_by("-time", "-id").first()
-    if latest is None:
-        package.status, package.last_event_at, package.last_event_text = TrackingStatus.PENDING, None, ""
-    else:
-        package.status, package.last_event_at = latest.status, latest.time
-        package.last_event_text = latest.raw_text
-    package.next_refresh_at = None if is_terminal(package.status) else clock.now() + REFRESH_INTERVAL
-    package.save(update_fields=["status", "last_event_at", "last_event_text", "next_refresh_at", "updated_at"])
-
-
 def trace_query(package: Package) -> TraceQuery:
     order = package.order
     return TraceQuery(
@@ -75,29 +46,155 @@ def trace_query(package: Package) -> TraceQuery:
         destination=order.destination_address,
         shipped_at=package.shipped_at,
         phone_last4=order.receiver_phone_last4,
+        carrier=package.carrier,
     )
 
 
-def refresh_packages(packages: Sequence[Package]) -> list[RefreshOutcome]:
-    """Ask each package's carrier for its trace and store what is new.
+def limits_of(carrier: Carrier) -> Limits:
+    return Limits(getattr(carrier, "min_interval", timedelta(0)), getattr(carrier, "daily_limit", 0))
 
-    Only shipped packages are tracked: a printed but unconfirmed waybill has no trace yet.
+
+def checks_of(package: Package) -> Checks:
+    return Checks(package.last_checked_at, package.checks_window_start, package.checks_in_window)
+
+
+def _schedule(package: Package, summary: PackageSummary, now: datetime, checks: Checks, limits: Limits,
+              policy: Policy) -> None:
+    """Set the package's schedule fields in memory (saved in bulk by the caller)."""
+    package.status, package.last_event_at, package.last_event_text = (
+        summary.status, summary.last_event_at, summary.last_event_text
+    )
+    last_change = max(filter(None, (summary.last_event_at, package.shipped_at)), default=None)
+    package.last_checked_at, package.checks_window_start, package.checks_in_window = (
+        checks.last_at, checks.window_start, checks.in_window
+    )
+    package.next_refresh_at = next_refresh(
+        summary.status, now=now, last_change=last_change, subscribed=package.subscribed_at is not None,
+        checks=checks, limits=limits, policy=policy,
+    )
+    if package.next_refresh_at is None and is_retired(now, last_change, policy) and package.retired_at is None:
+        package.retired_at = now
+
+
+_SCHEDULE_FIELDS = ["last_checked_at", "checks_window_start", "checks_in_window", "next_refresh_at", "retired_at"]
+
+
+def _current(package: Package) -> PackageSummary:
+    return PackageSummary(package.status, package.last_event_at, package.last_event_text)
+
+
+def _refresh_slice(carrier: Carrier, packages: list[Package], now: datetime, policy: Policy) -> list[RefreshOutcome]:
+    limits = limits_of(carrier)
+    outcomes, asked = [], []
+    for package in packages:
+        allowed = earliest_allowed(checks_of(package), limits)
+        if allowed is not None and allowed > now:
+            package.next_refresh_at = allowed
+            outcomes.append(RefreshOutcome(
+                package, 0, True, f"{carrier.name} 限制查询频率，{localtime(allowed):%m-%d %H:%M} 后再查 (rate limited)"
+            ))
+        else:
+            asked.append(package)
+    try:
+        results = carrier.fetch_traces([trace_query(p) for p in asked]) if asked else {}
+    except CarrierError as error:
+        outcomes.extend(RefreshOutcome(p, 0, False, str(error)) for p in asked)
+        Package.objects.bulk_update([o.package for o in outcomes], ["next_refresh_at"])
+        return outcomes
+    stored = ingest(((p.pk, results[p.waybill_no].events) for p in asked if p.waybill_no in results), carrier.code)
+    for package in asked:
+        result = results.get(package.waybill_no)
+        done = stored.get(package.pk) or Ingested(0, _current(package), False)
+        _schedule(package, done.summary, now, checks_of(package).after_one_more(now), limits, policy)
+        if result is None:
+            outcomes.append(RefreshOutcome(package, 0, False, f"{carrier.name} 没有返回这个运单 (no answer)"))
+        else:
+            outcomes.append(RefreshOutcome(package, done.new_events, result.found, result.error))
+    Package.objects.bulk_update([o.package for o in outcomes], _SCHEDULE_FIELDS)
+    return outcomes
+
+
+def refresh_packages(packages: Sequence[Package], progress: Callable[[int], None] | None = None) -> list[RefreshOutcome]:
+    """Ask each package's carrier for its trace, store what is new and schedule the next ask.
+
+    Only shipped packages are tracked: a printed but unconfirmed waybill has no trace yet. One
+    carrier (or account) failing never stops the others: its packages get the error.
     """
-    by_carrier: dict[str, list[Package]] = defaultdict(list)
+    policy = Policy.from_settings(settings)
+    now = clock.now()
+    groups: dict[tuple[int, str], list[Package]] = defaultdict(list)
     for package in packages:
         if package.shipped_at and package.waybill_no:
-            by_carrier[package.carrier].append(package)
-    outcomes = []
-    for carrier_code, group in by_carrier.items():
+            groups[(package.order.shop_id, package.carrier)].append(package)
+    outcomes: list[RefreshOutcome] = []
+    for (shop_id, courier), group in groups.items():
         try:
-            results = get_carrier(carrier_code).fetch_traces([trace_query(p) for p in group])
+            carrier = carrier_for(shop_id, courier)
         except CarrierError as error:
             outcomes.extend(RefreshOutcome(p, 0, False, str(error)) for p in group)
+            if progress:
+                progress(len(group))
             continue
-        for package in group:
-            result = results[package.waybill_no]
-            with transaction.atomic():
-                new = store_events(package, result.events, source=carrier_code)
-                update_summary(package)
-            outcomes.append(RefreshOutcome(package, new, result.found, result.error))
+        for start in range(0, len(group), SLICE):
+            part = group[start:start + SLICE]
+            outcomes.extend(_refresh_slice(carrier, part, now, policy))
+            if progress:
+                progress(len(part))
     return outcomes
+
+
+def _for_tracking(queryset):
+    return queryset.select_related("order__shop")
+
+
+def claim_due(limit: int) -> list[Package]:
+    """Take up to ``limit`` due packages and push their next refresh out by a lease, so another
+    worker running at the same time takes others, and a worker that dies gives them back."""
+    now = clock.now()
+    with transaction.atomic():
+        due = Package.objects.filter(next_refresh_at__lte=now, shipped_at__isnull=False).order_by("next_refresh_at")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        Package.objects.filter(pk__in=ids).update(next_refresh_at=now + CLAIM_LEASE)
+    return list(_for_tracking(Package.objects.filter(pk__in=ids)).order_by("pk"))
+
+
+def refresh_due(limit: int | None = None, progress: Callable[[int], None] | None = None) -> list[RefreshOutcome]:
+    """Refresh the packages whose next refresh has come (the worker runs this periodically)."""
+    return refresh_packages(claim_due(limit or settings.YUNDAN_REFRESH_BATCH), progress)
+
+
+def due_count() -> int:
+    return Package.objects.filter(next_refresh_at__lte=clock.now(), shipped_at__isnull=False).count()
+
+
+def subscribe_packages(packages: Iterable[Package]) -> dict[int, str]:
+    """Ask each package's carrier to push its updates; package id → "" (subscribed) or why not.
+
+    Carriers without push answer nothing, and those packages simply stay on polling."""
+    groups: dict[tuple[int, str], list[Package]] = defaultdict(list)
+    for package in packages:
+        if package.shipped_at and package.waybill_no and package.subscribed_at is None:
+            groups[(package.order.shop_id, package.carrier)].append(package)
+    now = clock.now()
+    answers: dict[int, str] = {}
+    for (shop_id, courier), group in groups.items():
+        try:
+            carrier = carrier_for(shop_id, courier)
+            replies = carrier.subscribe([trace_query(p) for p in group])
+        except CarrierError as error:
+            answers.update((p.pk, str(error)) for p in group)
+            continue
+        accepted = [p.pk for p in group if replies.get(p.waybill_no) == ""]
+        Package.objects.filter(pk__in=accepted).update(subscribed_at=now)
+        answers.update((p.pk, replies[p.waybill_no]) for p in group if p.waybill_no in replies)
+    return answers
+
+
+def subscribe_by_ids(ids: Iterable[int]) -> dict[int, str]:
+    ids = iter(ids)
+    answers: dict[int, str] = {}
+    while chunk := list(islice(ids, 500)):
+        answers.update(subscribe_packages(_for_tracking(Package.objects.filter(pk__in=chunk))))
+    return answers

@@ -77,3 +77,9 @@ class SandboxCarrier:
                 query.waybill_no, events=events, found=bool(events), error="" if events else NO_TRACE
             )
         return results
+
+    def subscribe(self, queries: Sequence[TraceQuery]) -> dict[str, str]:
+        return {}  # nothing to push: every fetch computes the trace afresh
+
+    def check(self) -> str:
+        return "沙箱无需凭据，总是可用 (the sandbox needs no credentials)"
