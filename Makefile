@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_HOME = $(CURDIR)/var/test-home
 
-.PHONY: install install-test system-deps demo test test-sqlite test-postgres check-migrations postgres
+.PHONY: install install-test system-deps demo test test-sqlite test-postgres check-migrations postgres redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,12 @@ demo: install
 	$(BIN)/yundan demo --orders 2000 --seed 1
 	$(BIN)/yundan tour
 
-test: install-test system-deps postgres check-migrations test-sqlite test-postgres
+test: install-test system-deps postgres redis check-migrations test-sqlite test-postgres
 
 check-migrations:
 	YUNDAN_HOME=$(TEST_HOME) $(BIN)/yundan makemigrations --check --dry-run
 
-test-sqlite:
+test-sqlite: redis
 	YUNDAN_HOME=$(TEST_HOME) $(BIN)/python -m pytest -q
 
 system-deps:
@@ -37,6 +37,9 @@ system-deps:
 
 postgres:
 	scripts/ensure-postgres
+
+redis:
+	scripts/ensure-redis
 
 test-postgres: postgres
 	YUNDAN_HOME=$(TEST_HOME) YUNDAN_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q

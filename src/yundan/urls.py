@@ -1,5 +1,9 @@
 from django.urls import path
 
 from yundan import views
+from yundan.integrations import views as integrations
 
-urlpatterns = [path("healthz", views.healthz, name="healthz")]
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("hooks/kuaidi100", integrations.kuaidi100_push, name="kuaidi100-push"),
+]

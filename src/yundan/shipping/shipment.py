@@ -19,6 +19,7 @@ from yundan.orders.states import BLOCKED_REASONS, OrderStatus, check_move
 from yundan.shipping.models import Package
 from yundan.shipping.packages import add_packages, allocate_waybills
 from yundan.shipping.waybills import candidate_carriers, normalize_waybill
+from yundan.tracking.tasks import subscribe_shipped
 
 ALREADY_SHIPPED = (OrderStatus.SHIPPED, OrderStatus.FINISHED)
 
@@ -103,8 +104,10 @@ def confirm_one(request: ShipmentRequest) -> ShipmentResult:
             order.status = OrderStatus.SHIPPED
             order.save(update_fields=["status", "updated_at"])
         now = clock.now()
-        # Tracking starts now: the first refresh is due at once.
-        Package.objects.filter(pk__in=[p.pk for p in packages]).update(shipped_at=now, next_refresh_at=now)
+        # Tracking starts now: the first refresh is due at once, and carriers that push are asked to.
+        ids = [p.pk for p in packages]
+        Package.objects.filter(pk__in=ids).update(shipped_at=now, next_refresh_at=now)
+        transaction.on_commit(lambda: subscribe_shipped(ids))
         return ShipmentResult(order.order_no, True, _shipped_waybills(order))
 
 

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "运行后台任务（物流刷新、推送订阅）/ run the background worker"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--threads", type=int, default=settings.HUEY["consumer"]["workers"])
+        parser.add_argument(
+            "--no-periodic", action="store_true",
+            help="不运行定时任务（多台机器时只让一个 worker 运行定时任务）/ leave periodic jobs to another worker",
+        )
+
+    def handle(self, *args, threads, no_periodic, **options):
+        flags = ["--workers", str(threads), "--worker-type", "thread"]
+        if no_periodic:
+            flags.append("--no-periodic")
+        call_command("run_huey", *flags)
