@@ -24,9 +24,10 @@ CHUNK = 1000  # packages per transaction
 
 _INSERT = (
     "INSERT INTO tracking_trackingevent (package_id, time, status, raw_code, raw_text, location, "
-    "courier_name, courier_phone, source, content_hash, after_terminal, created_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+    "courier_name, courier_phone, source, content_hash, after_terminal, created_at) VALUES {} ON CONFLICT DO NOTHING"
 )
+_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+INSERT_ROWS = 1000  # rows per INSERT statement: far fewer round trips than one per row
 _UPDATE_SUMMARY = (
     "UPDATE shipping_package SET status = %s, last_event_at = %s, last_event_text = %s, updated_at = %s "
     "WHERE id = %s"
@@ -77,6 +78,12 @@ def _recount(package_id: int) -> tuple[PackageSummary, set[int]]:
     return summarize(events.values()), flagged
 
 
+def _insert(cursor, rows: list[tuple]) -> None:
+    for start in range(0, len(rows), INSERT_ROWS):
+        part = rows[start:start + INSERT_ROWS]
+        cursor.execute(_INSERT.format(", ".join([_ROW] * len(part))), [value for row in part for value in row])
+
+
 def _ingest_chunk(chunk: list[tuple[int, Sequence[TraceEvent]]], source: str) -> dict[int, Ingested]:
     adapt = connection.ops.adapt_datetimefield_value
     now = adapt(clock.now())
@@ -111,8 +118,7 @@ def _ingest_chunk(chunk: list[tuple[int, Sequence[TraceEvent]]], source: str) ->
                 (previous.new_events if previous else 0) + len(fresh), step.summary,
                 (previous.changed if previous else False) or step.summary != before,
             )
-        if rows:
-            cursor.executemany(_INSERT, rows)
+        _insert(cursor, rows)
         for package_id in recounts:
             summary, _ = _recount(package_id)
             summaries[package_id] = summary
