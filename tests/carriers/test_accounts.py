@@ -88,3 +88,15 @@ def test_carriers_add_refuses_bad_settings_and_stores_nothing(capsys):
         call_command("carriers", "add", "kuaidi100", "--name", "x", "--shop", "nope", "--set", "key=K",
                      "--set", "customer=C")
     assert not CarrierAccount.objects.exists()
+
+
+def test_the_readme_documents_every_setting_of_every_kind():
+    from pathlib import Path
+
+    from yundan.carriers.kinds import KINDS
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for kind in KINDS.values():
+        assert f"`{kind.kind}`" in readme
+        for key in kind.keys:
+            assert f"| `{key.name}` |" in readme, (kind.kind, key.name)
