@@ -124,3 +124,22 @@ def test_shipped_courier_parcels_are_subscribed_once(make_order, fake, kuaidi100
     package.refresh_from_db()
     assert package.subscribed_at == NOW
     assert subscribe_packages([package]) == {}  # already subscribed: not asked again
+
+
+def test_the_tracking_refresh_command_refreshes_given_or_due_waybills(make_order, frozen_now, capsys):
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    first = shipped(make_order, "312345678901", "sandbox", "JDX910000000001")
+    shipped(make_order, "312345678902", "sandbox", "JDX910000000002")
+    call_command("tracking", "refresh", "jdx910000000001", "--json")
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["waybill_no"] == "JDX910000000001" and row["new_events"] > 0 and row["error"] == ""
+    call_command("tracking", "refresh", "--due", "--json")
+    assert [r["waybill_no"] for r in json.loads(capsys.readouterr().out)] == ["JDX910000000002"]
+    with pytest.raises(CommandError, match="JDX999"):
+        call_command("tracking", "refresh", first.waybill_no, "JDX999999999999")
+    with pytest.raises(CommandError, match="--due"):
+        call_command("tracking", "refresh")
