@@ -6,6 +6,7 @@ import pytest
 import xlsxwriter
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from factories import NOW
 from python_calamine import CalamineWorkbook
 
@@ -147,3 +148,12 @@ def test_the_command_reports_what_it_did(shop_orders, tmp_path, capsys):
     call_command("batch", "query", str(source), "--out", str(tmp_path / "out.xlsx"))
     out = capsys.readouterr().out
     assert "已查询 2 行" in out and "未找到 1" in out and (tmp_path / "out.xlsx").exists()
+
+
+def test_times_are_shown_in_the_local_time_zone(shop_orders, tmp_path):
+    package = shop_orders["312345678901#1"]
+    source = write_input(tmp_path / "in.xlsx", [package.waybill_no])
+    run_batch_query(source, tmp_path / "out.xlsx")
+    row = list(read_output(tmp_path / "out.xlsx").values())[0][1]
+    assert row[8] == timezone.localtime(package.shipped_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert row[7] == timezone.localtime(package.last_event_at).strftime("%Y-%m-%d %H:%M:%S")

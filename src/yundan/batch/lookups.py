@@ -6,7 +6,7 @@ million orders). These queries read a handful of columns by indexed keys and ret
 """
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC
 
 from django.db import connection
 
@@ -20,11 +20,9 @@ PACKAGE_COLUMNS = "p.waybill_no, p.carrier, p.status, p.printed_at, p.shipped_at
 
 
 def _aware(value):
-    """SQLite hands back datetimes as UTC text, PostgreSQL as aware datetimes."""
-    if value is None or isinstance(value, datetime):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """PostgreSQL hands back aware datetimes. On SQLite, Django stores UTC without an offset and
+    its converter parses it into a naive datetime, which is UTC, not local time."""
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _package(values) -> PackageFacts:
