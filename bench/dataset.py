@@ -97,3 +97,42 @@ def generate_events(log) -> None:
             log(f"[{connection.vendor}] events for {min(start + 99_999, last):,} packages")
         cursor.execute("UPDATE shipping_package SET last_event_at = %s, last_event_text = %s", LATEST_EVENT)
         log(f"[{connection.vendor}] events in {time.perf_counter() - started:.1f} s")
+
+
+def create_pg_database(name: str) -> None:
+    """The benchmark's own PostgreSQL database (created once, beside the test database)."""
+    import psycopg
+
+    with psycopg.connect("postgresql://root@127.0.0.1:5432/test", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def shipped_packages(numbers: list[str], carrier: str, due_at: str | None = None) -> list[int]:
+    """Fresh tables with one shop and, per waybill number, one shipped order with one package of
+    ``carrier`` (next refresh at ``due_at``). Returns the package ids."""
+    from django.db import connection
+
+    from yundan.orders.models import Shop
+
+    with connection.cursor() as cursor:
+        for table in ("tracking_trackingevent", "shipping_packageitem", "shipping_package", "orders_orderitem",
+                      "orders_order", "orders_shop", "carriers_carrieraccount"):
+            cursor.execute(f"DELETE FROM {table}")
+        shop = Shop.objects.create(name="bench", sender_province="北京市", sender_city="北京市")
+        now = "2026-11-27 02:00:00+00:00"
+        ids = range(1, len(numbers) + 1)
+        cursor.executemany(
+            "INSERT INTO orders_order (id, shop_id, order_no, buyer_id, ordered_at, amount, status, remark, "
+            "receiver_name, receiver_phone, receiver_phone_last4, receiver_province, receiver_city, "
+            "receiver_district, receiver_address, created_at, updated_at) VALUES (%s, %s, %s, 'b', %s, 1, 'shipped', "
+            "'', '张三', '13812345678', '5678', '浙江省', '杭州市', '西湖区', '文三路90号', %s, %s)",
+            [(i, shop.pk, str(300_000_000_000 + i), now, now, now) for i in ids],
+        )
+        cursor.executemany(
+            "INSERT INTO shipping_package (id, order_id, sequence, carrier, waybill_no, print_count, shipped_at, "
+            "status, last_event_text, routing, next_refresh_at, created_at, updated_at) "
+            "VALUES (%s, %s, 1, %s, %s, 1, %s, 'pending', '', '{}', %s, %s, %s)",
+            [(i, i, carrier, number, now, due_at, now, now) for i, number in zip(ids, numbers)],
+        )
+    return list(ids)

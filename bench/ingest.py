@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from dataset import create_pg_database, shipped_packages
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 PG_URL = "postgres://root@127.0.0.1:5432/yundan_bench_ingest"
@@ -55,7 +57,7 @@ def main() -> None:
         env.pop("YUNDAN_DATABASE_URL", None)
         if database == "postgres":
             env["YUNDAN_DATABASE_URL"] = PG_URL
-            create_pg_database()
+            create_pg_database(PG_URL.rsplit("/", 1)[1])
         command = [sys.executable, __file__, "--worker", database, "--packages", str(args.packages),
                    "--events-per-package", str(args.events_per_package)]
         output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
@@ -64,44 +66,8 @@ def main() -> None:
     print_report(args, results)
 
 
-def create_pg_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://root@127.0.0.1:5432/test", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = 'yundan_bench_ingest'").fetchone():
-            connection.execute("CREATE DATABASE yundan_bench_ingest")
-
-
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def packages(count: int) -> list[int]:
-    """``count`` shipped packages on fresh tables (one order each), with plain SQL."""
-    from django.db import connection
-
-    from yundan.orders.models import Shop
-
-    with connection.cursor() as cursor:
-        for table in ("tracking_trackingevent", "shipping_packageitem", "shipping_package", "orders_orderitem",
-                      "orders_order", "orders_shop"):
-            cursor.execute(f"DELETE FROM {table}")
-        shop = Shop.objects.create(name="bench", sender_province="北京市", sender_city="北京市")
-        now = "2026-11-27 02:00:00+00:00"
-        cursor.executemany(
-            "INSERT INTO orders_order (id, shop_id, order_no, buyer_id, ordered_at, amount, status, remark, "
-            "receiver_name, receiver_phone, receiver_phone_last4, receiver_province, receiver_city, "
-            "receiver_district, receiver_address, created_at, updated_at) VALUES (%s, %s, %s, 'b', %s, 1, 'shipped', "
-            "'', '张三', '13812345678', '5678', '浙江省', '杭州市', '西湖区', '文三路90号', %s, %s)",
-            [(i, shop.pk, str(300_000_000_000 + i), now, now, now) for i in range(1, count + 1)],
-        )
-        cursor.executemany(
-            "INSERT INTO shipping_package (id, order_id, sequence, carrier, waybill_no, print_count, shipped_at, "
-            "status, last_event_text, routing, created_at, updated_at) "
-            "VALUES (%s, %s, 1, 'jd', %s, 1, %s, 'pending', '', '{}', %s, %s)",
-            [(i, i, f"JDX{i:012d}", now, now, now) for i in range(1, count + 1)],
-        )
-    return list(range(1, count + 1))
 
 
 def traces(ids: list[int], per_package: int):
@@ -127,7 +93,7 @@ def run_worker(args) -> None:
     from yundan.tracking.ingest import ingest
 
     call_command("migrate", verbosity=0)
-    ids = packages(args.packages)
+    ids = shipped_packages([f"JDX{i:012d}" for i in range(1, args.packages + 1)], "jd")
     data = traces(ids, args.events_per_package)
     log(f"[{connection.vendor}] {len(ids):,} packages, {len(ids) * args.events_per_package:,} events generated")
     figures = {}

@@ -19,6 +19,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the fake carrier servers live with the tests
 
+from dataset import shipped_packages  # noqa: E402
+
 
 def serve_fake(numbers: list[str], latency: float, ready, stop) -> None:
     from fakes.kuaidi100 import FakeKuaidi100, trace_item
@@ -82,32 +84,11 @@ def main() -> None:
 
 
 def prepare(numbers: list[str], account_settings: dict) -> None:
-    """Fresh tables: one shop, one order and one due SF package per number, one Kuaidi100 account."""
-    from django.db import connection
-
+    """One due SF package per number, and one Kuaidi100 account pointing at the fake."""
     from yundan.carriers.accounts import complete_settings, kind_of
     from yundan.carriers.models import CarrierAccount
-    from yundan.orders.models import Shop
 
-    with connection.cursor() as cursor:
-        for table in ("tracking_trackingevent", "shipping_packageitem", "shipping_package", "orders_orderitem",
-                      "orders_order", "orders_shop", "carriers_carrieraccount"):
-            cursor.execute(f"DELETE FROM {table}")
-        shop = Shop.objects.create(name="bench", sender_province="北京市", sender_city="北京市")
-        now = "2026-11-27 02:00:00+00:00"
-        cursor.executemany(
-            "INSERT INTO orders_order (id, shop_id, order_no, buyer_id, ordered_at, amount, status, remark, "
-            "receiver_name, receiver_phone, receiver_phone_last4, receiver_province, receiver_city, "
-            "receiver_district, receiver_address, created_at, updated_at) VALUES (%s, %s, %s, 'b', %s, 1, 'shipped', "
-            "'', '张三', '13812345678', '5678', '浙江省', '杭州市', '西湖区', '文三路90号', %s, %s)",
-            [(i, shop.pk, str(300_000_000_000 + i), now, now, now) for i in range(1, len(numbers) + 1)],
-        )
-        cursor.executemany(
-            "INSERT INTO shipping_package (id, order_id, sequence, carrier, waybill_no, print_count, shipped_at, "
-            "status, last_event_text, routing, next_refresh_at, created_at, updated_at) "
-            "VALUES (%s, %s, 1, 'sf', %s, 1, %s, 'pending', '', '{}', %s, %s, %s)",
-            [(i, i, number, now, now, now, now) for i, number in enumerate(numbers, 1)],
-        )
+    shipped_packages(numbers, "sf", due_at="2026-11-27 02:00:00+00:00")
     values = complete_settings(kind_of("kuaidi100"), account_settings)
     CarrierAccount.objects.create(name="bench-kuaidi100", kind="kuaidi100", settings=values)
 

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from dataset import generate, order_values
+from dataset import create_pg_database, generate, order_values
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -44,21 +44,13 @@ def main() -> None:
         env.pop("YUNDAN_DATABASE_URL", None)
         if database == "postgres":
             env["YUNDAN_DATABASE_URL"] = PG_URL
-            create_pg_database()
+            create_pg_database(PG_URL.rsplit("/", 1)[1])
         command = [sys.executable, __file__, "--worker", database, "--orders", str(args.orders),
                    "--lookups", str(args.lookups), "--baseline-lookups", str(args.baseline_lookups)]
         output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
         sys.stderr.write(output.stderr)
         results[database] = json.loads(output.stdout)
     print_report(args, results)
-
-
-def create_pg_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://root@127.0.0.1:5432/test", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = 'yundan_bench'").fetchone():
-            connection.execute("CREATE DATABASE yundan_bench")
 
 
 def log(message: str) -> None:

@@ -40,6 +40,13 @@ class Request:
 Handler = Callable[[Request], tuple]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog is read when the socket starts listening, so it must be a class
+    # attribute: with the default of 5, a burst of connections is refused and waits for retries.
+    request_queue_size = 256
+
+
 @dataclass
 class FakeServer:
     handler: Handler
@@ -51,6 +58,9 @@ class FakeServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle's algorithm on, the body waits for
+            # the client's delayed ACK (40 ms) on every kept-alive request.
+            disable_nagle_algorithm = True
 
             def _serve(self):
                 parts = urlsplit(self.path)
@@ -84,9 +94,7 @@ class FakeServer:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 128
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         # A short poll interval: shutting down waits for it, and tests start many servers.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
