@@ -7,6 +7,8 @@ million orders). These queries read a handful of columns by indexed keys and ret
 
 from collections import defaultdict
 from datetime import UTC
+from itertools import groupby
+from operator import itemgetter
 
 from django.db import connection
 
@@ -16,7 +18,10 @@ from yundan.shipping.models import Package
 
 ORDERS = Order._meta.db_table
 PACKAGES = Package._meta.db_table
-PACKAGE_COLUMNS = "p.waybill_no, p.carrier, p.status, p.printed_at, p.shipped_at, p.last_event_at, p.last_event_text"
+# printed_at is only ever asked "is there one", so the database answers that (one datetime fewer
+# to parse per package).
+PACKAGE_COLUMNS = ("p.waybill_no, p.carrier, p.status, p.printed_at IS NOT NULL, p.shipped_at, p.last_event_at, "
+                   "p.last_event_text")
 
 
 def _aware(value):
@@ -26,8 +31,8 @@ def _aware(value):
 
 
 def _package(values) -> PackageFacts:
-    waybill_no, carrier, status, printed_at, shipped_at, last_event_at, last_event_text = values
-    return PackageFacts(waybill_no, carrier, status, _aware(printed_at), _aware(shipped_at), _aware(last_event_at),
+    waybill_no, carrier, status, printed, shipped_at, last_event_at, last_event_text = values
+    return PackageFacts(waybill_no, carrier, status, bool(printed), _aware(shipped_at), _aware(last_event_at),
                         last_event_text)
 
 
@@ -39,20 +44,18 @@ def orders_with_packages(numbers: list[str]) -> dict[str, list[tuple[OrderFacts,
     """Orders by number (one per shop that has it), each with its packages in parcel order."""
     if not numbers:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, order_no, status FROM {ORDERS} WHERE order_no IN ({_placeholders(numbers)})",
-                       numbers)
-        orders = {pk: OrderFacts(order_no, status) for pk, order_no, status in cursor.fetchall()}
-        packages = defaultdict(list)
-        if orders:
-            cursor.execute(
-                f"SELECT p.order_id, {PACKAGE_COLUMNS} FROM {PACKAGES} p "
-                f"WHERE p.order_id IN ({_placeholders(orders)}) ORDER BY p.order_id, p.sequence", list(orders))
-            for order_id, *values in cursor.fetchall():
-                packages[order_id].append(_package(values))
     found = defaultdict(list)
-    for pk, order in orders.items():
-        found[order.order_no].append((order, packages[pk]))
+    with connection.cursor() as cursor:
+        # One query, the join done by the database. On SQLite the ORDER BY's temporary sort makes
+        # the statement's first step do the whole join, outside the GIL (see query._looked_up).
+        cursor.execute(
+            f"SELECT o.id, o.order_no, o.status, {PACKAGE_COLUMNS} FROM {ORDERS} o "
+            f"LEFT JOIN {PACKAGES} p ON p.order_id = o.id "
+            f"WHERE o.order_no IN ({_placeholders(numbers)}) ORDER BY o.id, p.sequence", numbers)
+        for (_, order_no, status), rows in groupby(cursor.fetchall(), itemgetter(0, 1, 2)):
+            # An order without packages comes once, its package columns all NULL (carrier never is).
+            packages = [_package(row[3:]) for row in rows if row[4] is not None]
+            found[order_no].append((OrderFacts(order_no, status), packages))
     return found
 
 
