@@ -10,6 +10,7 @@ from django.utils import timezone
 from factories import NOW
 from python_calamine import CalamineWorkbook
 
+from yundan.batch import query
 from yundan.batch.answers import COLUMNS
 from yundan.batch.query import run_batch_query
 from yundan.orders.models import OrderItem
@@ -157,3 +158,18 @@ def test_times_are_shown_in_the_local_time_zone(shop_orders, tmp_path):
     row = list(read_output(tmp_path / "out.xlsx").values())[0][1]
     assert row[8] == timezone.localtime(package.shipped_at).strftime("%Y-%m-%d %H:%M:%S")
     assert row[7] == timezone.localtime(package.last_event_at).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_a_file_longer_than_a_chunk_is_answered_in_input_order(shop_orders, tmp_path, monkeypatch):
+    monkeypatch.setattr(query, "CHUNK", 2)  # several chunks, looked up ahead in the worker thread
+    values = ["312345678902", "399999999999", "312345678901", "312345678904", "312345678902", "312345678903",
+              shop_orders["312345678901#3"].waybill_no]
+    source = write_input(tmp_path / "in.xlsx", values)
+    progress = []
+    result = run_batch_query(source, tmp_path / "out.xlsx", progress=progress.append)
+    body = list(read_output(tmp_path / "out.xlsx").values())[0][1:]
+    assert [row[0] for row in body] == [values[0], values[1], *[values[2]] * 3, *values[3:]]
+    assert [row[1] for row in body] == ["312345678902", "", *["312345678901"] * 3, "312345678904", "312345678902",
+                                        "312345678903", "312345678901"]
+    assert "重复：与第 3 行相同" in body[6][11], "a duplicate in a later chunk names the first row"
+    assert progress == [2, 2, 2, 1] and result.input_rows == 7

@@ -11,12 +11,14 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 
 from yundan import clock
@@ -29,6 +31,10 @@ from yundan.tracking.services import refresh_packages
 from yundan.tracking.statuses import TERMINAL_STATUSES
 
 CHUNK = 2000
+Chunk = tuple[InputValue, ...]
+# A chunk with its answers from the database: orders_with_packages of its numbers, and
+# packages_by_waybill of those that are no order number.
+LookedUp = tuple[Chunk, dict, dict]
 
 
 @dataclass
@@ -53,7 +59,7 @@ class BatchResult:
         return [["统计项", "数量"], *([name, str(count)] for name, count in counts + status_rows)]
 
 
-def _chunks(values: Iterable[InputValue]) -> Iterator[tuple[InputValue, ...]]:
+def _chunks(values: Iterable[InputValue]) -> Iterator[Chunk]:
     iterator = iter(values)
     while chunk := tuple(islice(iterator, CHUNK)):
         yield chunk
@@ -67,10 +73,44 @@ def _refresh_stale(numbers: set[str]) -> None:
     refresh_packages(list(stale.select_related("order__shop")))
 
 
-def _answer_chunk(chunk: tuple[InputValue, ...], seen: dict[str, int], result: BatchResult) -> Iterator[list[str]]:
+def _look_up(chunk: Chunk, refresh: bool) -> LookedUp:
     numbers = list(dict.fromkeys(value.number for value in chunk if value.number))
+    if refresh:
+        _refresh_stale(set(numbers))
     orders = orders_with_packages(numbers)
-    waybills = packages_by_waybill([number for number in numbers if number not in orders])
+    return chunk, orders, packages_by_waybill([number for number in numbers if number not in orders])
+
+
+def _looked_up(values: Iterable[InputValue], refresh: bool) -> Iterator[LookedUp]:
+    """Every chunk with its lookups; the next chunk's are made in a thread meanwhile.
+
+    Why a thread: the database does its share outside the GIL (on SQLite the whole order join runs
+    in the first step of its sort), so the next chunk's queries overlap this chunk's rows being
+    built and written. The thread uses this thread's connection, so it sees the same transaction,
+    and never at the same time: nothing else touches the database while a batch query runs.
+    """
+    shared = connections[DEFAULT_DB_ALIAS]
+    shared.inc_thread_sharing()
+    try:
+        with ThreadPoolExecutor(1, initializer=_use_connection, initargs=(shared,)) as thread:
+            ahead = None
+            for chunk in _chunks(values):
+                next_one = thread.submit(_look_up, chunk, refresh)
+                if ahead is not None:
+                    yield ahead.result()
+                ahead = next_one
+            if ahead is not None:
+                yield ahead.result()
+    finally:
+        shared.dec_thread_sharing()
+
+
+def _use_connection(shared) -> None:
+    connections[DEFAULT_DB_ALIAS] = shared
+
+
+def _answer_chunk(chunk: Chunk, orders: dict, waybills: dict, seen: dict[str, int],
+                  result: BatchResult) -> Iterator[list[str]]:
     for value in chunk:
         result.input_rows += 1
         if value.problem:
@@ -105,10 +145,8 @@ def answer_rows(values: Iterable[InputValue], result: BatchResult, refresh: bool
     """The header, then every input row's answer rows, in input order, formula-safe."""
     yield list(COLUMNS)
     seen: dict[str, int] = {}
-    for chunk in _chunks(values):
-        if refresh:
-            _refresh_stale({value.number for value in chunk if value.number})
-        for row in _answer_chunk(chunk, seen, result):
+    for chunk, orders, waybills in _looked_up(values, refresh):
+        for row in _answer_chunk(chunk, orders, waybills, seen, result):
             result.output_rows += 1
             # Only the merchant's own text and the carrier's can start like a formula; the other
             # cells are numbers, times and our own labels.
