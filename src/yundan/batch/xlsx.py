@@ -7,6 +7,7 @@ and nothing is kept per cell. Every cell is a text cell, so an order number neve
 number and nothing in a cell is ever evaluated as a formula.
 """
 
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -57,6 +58,7 @@ _SHEET_TAIL = "</sheetData></worksheet>"
 _XML_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("\r"): "&#13;"} | dict.fromkeys(
     [*(c for c in range(32) if c not in (9, 10, 13)), 0xFFFE, 0xFFFF]
 )
+_ESCAPED = re.compile("[" + re.escape("".join(map(chr, _XML_TEXT))) + "]")
 _CELL_START = [f'<c r="{chr(65 + i)}' for i in range(26)]
 _CELL_MIDDLE = '" t="inlineStr"><is><t xml:space="preserve">'
 _CELL_END = "</t></is></c>"
@@ -64,11 +66,12 @@ _CELL_END = "</t></is></c>"
 
 def _row_xml(number: int, cells: Sequence[str]) -> str:
     row = str(number)
+    # One search per row: most rows (numbers, times, our own labels) have nothing to escape.
+    escape = _ESCAPED.search("".join(cells)) is not None
     return "".join([
         f'<row r="{row}">',
-        # Letters and digits (any script) need no escaping: most cells are numbers and labels.
-        *(f"{_CELL_START[column]}{row}{_CELL_MIDDLE}{value if value.isalnum() else value.translate(_XML_TEXT)}"
-          f"{_CELL_END}" for column, value in enumerate(cells) if value),
+        *(f"{_CELL_START[column]}{row}{_CELL_MIDDLE}{value.translate(_XML_TEXT) if escape else value}{_CELL_END}"
+          for column, value in enumerate(cells) if value),
         "</row>",
     ])
 
