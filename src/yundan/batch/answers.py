@@ -48,9 +48,12 @@ def safe(text: str) -> str:
 
 
 def _time(moment: datetime | None) -> str:
-    # Hot path (several per row): one time zone lookup per call is most of the cost, so the zone
-    # is read once per process; isoformat is several times faster than strftime.
-    return moment.astimezone(_local_zone()).isoformat(" ", "seconds")[:19] if moment else ""
+    # Hot path (two per row): the zone is read once per process, and the fields are formatted
+    # directly (isoformat spends a third of its time on the offset we would cut off).
+    if moment is None:
+        return ""
+    local = moment.astimezone(_local_zone())
+    return "%04d-%02d-%02d %02d:%02d:%02d" % (local.year, local.month, local.day, local.hour, local.minute, local.second)
 
 
 @cache
@@ -59,7 +62,7 @@ def _local_zone():
 
 
 def _join(*notes: str) -> str:
-    return "；".join(note for note in notes if note)
+    return "；".join(filter(None, notes))
 
 
 def package_row(raw: str, order: OrderFacts, package: PackageFacts | None, note: str = "") -> list[str]:
@@ -67,20 +70,21 @@ def package_row(raw: str, order: OrderFacts, package: PackageFacts | None, note:
     order_note = BLOCKED_REASONS.get(order.status, "")
     if package is None:
         return [*order_cells, "", "", "", "", "", "", "", "", _join(order_note or NO_PACKAGE, note)]
-    if package.shipped_at is None:
-        printed = PRINTED_UNCONFIRMED.format(waybill=package.waybill_no) if package.printed else NO_PACKAGE
-        return [*order_cells, "", carrier_name(package.carrier), "", "", "", "", "", "", _join(order_note, printed, note)]
-    delivered = package.status == TrackingStatus.DELIVERED
+    waybill_no, carrier, status, printed, shipped_at, last_event_at, last_event_text = package
+    if shipped_at is None:
+        printed_note = PRINTED_UNCONFIRMED.format(waybill=waybill_no) if printed else NO_PACKAGE
+        return [*order_cells, "", carrier_name(carrier), "", "", "", "", "", "", _join(order_note, printed_note, note)]
+    event_time = _time(last_event_at)
     return [
         *order_cells,
-        package.waybill_no or "",
-        carrier_name(package.carrier),
-        STATUS_LABELS.get(package.status, package.status),
-        package.last_event_text,
-        _time(package.last_event_at),
-        _time(package.shipped_at),
-        _time(package.last_event_at) if delivered else "",
-        STATUS_LABELS[package.status] if package.status in PROBLEM_STATUSES else "",
+        waybill_no or "",
+        carrier_name(carrier),
+        STATUS_LABELS.get(status, status),
+        last_event_text,
+        event_time,
+        _time(shipped_at),
+        event_time if status == TrackingStatus.DELIVERED else "",
+        STATUS_LABELS[status] if status in PROBLEM_STATUSES else "",
         _join(order_note, note),
     ]
 
