@@ -68,12 +68,13 @@ def _row_xml(number: int, cells: Sequence[str]) -> str:
     row = str(number)
     # One search per row: most rows (numbers, times, our own labels) have nothing to escape.
     escape = _ESCAPED.search("".join(cells)) is not None
-    return "".join([
-        f'<row r="{row}">',
-        *(f"{_CELL_START[column]}{row}{_CELL_MIDDLE}{value.translate(_XML_TEXT) if escape else value}{_CELL_END}"
-          for column, value in enumerate(cells) if value),
-        "</row>",
-    ])
+    parts = [f'<row r="{row}">']
+    for column, value in enumerate(cells):  # a plain loop: a generator here costs a quarter more
+        if value:
+            parts.append(f"{_CELL_START[column]}{row}{_CELL_MIDDLE}{value.translate(_XML_TEXT) if escape else value}"
+                         f"{_CELL_END}")
+    parts.append("</row>")
+    return "".join(parts)
 
 
 def write_xlsx(path: Path, sheets: Iterable[tuple[str, Iterable[Sequence[str]]]]) -> None:
