@@ -244,3 +244,27 @@ def test_fetch_traces():
     with override_settings(YUNDAN_NOW=LATER, YUNDAN_SANDBOX_SCENARIO="teleported"):
         with pytest.raises(CarrierError):
             carrier.fetch_traces(queries)
+
+
+def test_an_intercepted_parcel_turns_back_to_the_sender_and_ends_returned():
+    from yundan.carriers.sandbox.trajectory import trajectory
+
+    origin, destination = Address("北京市", "北京市", "大兴区"), Address("广东省", "深圳市", "南山区")
+    shipped = datetime(2026, 11, 20, 9, 0, tzinfo=SH)
+    plain = trajectory("JDX910000000007", origin, destination, shipped, shipped + timedelta(days=30))
+    cut = plain[3].time
+    turned = trajectory("JDX910000000007", origin, destination, shipped, shipped + timedelta(days=30),
+                        intercepted_at=cut)
+    assert turned[:4] == plain[:4]
+    assert turned[4].status == TrackingStatus.RETURNING and "拦截" in turned[4].raw_text
+    assert turned[-1].status == TrackingStatus.RETURNED
+    assert turned[-1].location == plain[1].location  # back at the station that picked it up
+    assert [e.time for e in turned] == sorted(e.time for e in turned)
+    assert all(e.status != TrackingStatus.DELIVERED for e in turned)
+
+
+def test_a_delivered_parcel_cannot_be_intercepted():
+    carrier = SandboxCarrier()
+    origin, destination = Address("北京市", "北京市", "大兴区"), Address("广东省", "深圳市", "南山区")
+    query = TraceQuery("JDX910000000007", origin, destination, datetime(2026, 1, 2, 9, 0, tzinfo=SH))
+    assert "无法拦截" in carrier.request_return([query])["JDX910000000007"]

@@ -64,6 +64,8 @@ class TraceQuery:
     phone_last4: str = ""
     # Our courier code (``Package.carrier``: "jd", "sf", …); an aggregator maps it to its own.
     carrier: str = ""
+    # When the merchant asked the carrier to intercept the parcel and send it back, if they did.
+    return_requested_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,12 @@ class Carrier(Protocol):
         """Ask the carrier to push updates for these waybills: waybill → "" if accepted, else why.
 
         Carriers without push return an empty dict."""
+        ...
+
+    def request_return(self, queries: Sequence[TraceQuery]) -> dict[str, str]:
+        """Ask the carrier to intercept these parcels and send them back (拦截退回): waybill → ""
+        if accepted, else the carrier's reason. Raises ``CarrierError`` where the carrier has no
+        such call (the merchant then asks the courier by phone)."""
         ...
 
     def check(self) -> str:

@@ -31,6 +31,8 @@ class Package(models.Model):
     checks_window_start = models.DateTimeField(null=True, blank=True)
     checks_in_window = models.PositiveIntegerField(default=0, db_default=0)
     subscribed_at = models.DateTimeField("订阅推送时间", null=True, blank=True)
+    # The merchant asked the carrier to intercept it and send it back (exception center).
+    return_requested_at = models.DateTimeField("申请退回时间", null=True, blank=True)
     # Polling stopped after a long time without change: a lost candidate.
     retired_at = models.DateTimeField("停止跟踪", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -48,6 +48,7 @@ def trace_query(package: Package) -> TraceQuery:
         shipped_at=package.shipped_at,
         phone_last4=order.receiver_phone_last4,
         carrier=package.carrier,
+        return_requested_at=package.return_requested_at,
     )
 
 

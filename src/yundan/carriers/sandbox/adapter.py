@@ -12,6 +12,7 @@ from yundan.carriers.base import Allocation, AllocationRequest, CarrierError, Tr
 from yundan.carriers.sandbox.numbers import SCENARIOS, sandbox_waybill
 from yundan.carriers.sandbox.routing import label_routing
 from yundan.carriers.sandbox.trajectory import trajectory
+from yundan.tracking.statuses import is_terminal, status_label
 
 NO_TRACE = "暂无物流信息"
 
@@ -71,7 +72,8 @@ class SandboxCarrier:
                 results[query.waybill_no] = TraceResult(query.waybill_no, found=False, error=NO_TRACE)
                 continue
             events = trajectory(
-                query.waybill_no, query.origin, query.destination, query.shipped_at, moment, override
+                query.waybill_no, query.origin, query.destination, query.shipped_at, moment, override,
+                intercepted_at=query.return_requested_at,
             )
             results[query.waybill_no] = TraceResult(
                 query.waybill_no, events=events, found=bool(events), error="" if events else NO_TRACE
@@ -80,6 +82,14 @@ class SandboxCarrier:
 
     def subscribe(self, queries: Sequence[TraceQuery]) -> dict[str, str]:
         return {}  # nothing to push: every fetch computes the trace afresh
+
+    def request_return(self, queries: Sequence[TraceQuery]) -> dict[str, str]:
+        """Accepted unless the parcel has already reached its end; the trace then turns back."""
+        answers = {}
+        for query, result in zip(queries, self.fetch_traces(queries).values(), strict=True):
+            ended = next((e for e in reversed(result.events) if is_terminal(e.status)), None)
+            answers[query.waybill_no] = f"快件{status_label(ended.status)}，无法拦截" if ended else ""
+        return answers
 
     def check(self) -> str:
         return "沙箱无需凭据，总是可用 (the sandbox needs no credentials)"

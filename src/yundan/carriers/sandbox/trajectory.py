@@ -17,6 +17,8 @@ from yundan.carriers.sandbox.numbers import SCENARIOS, scenario_of, stable_int
 from yundan.carriers.sandbox.route import Route, Stop, plan_route
 from yundan.carriers.sandbox.timeline import Courier, Timeline, local
 from yundan.shipping.waybills import normalize_waybill
+from yundan.tracking.statuses import TrackingStatus as S
+from yundan.tracking.statuses import is_terminal
 
 BASE_LINE_HAUL_H = 8.0  # line haul takes about 8 h + distance / 60 km/h, spread over the legs
 KM_PER_HOUR = 60.0
@@ -113,6 +115,33 @@ def _last_mile(trace: Timeline, route: Route, scenario: str, who: Courier, sende
     trace.add("妥投", texts.delivered(rng.choice(texts.SIGNERS)), station, who)
 
 
+def _intercepted(events: list, route: Route, legs: list[float], sender: Courier, at: datetime,
+                 rng: random.Random) -> list:
+    """The trace when the merchant intercepts the parcel at ``at``: what happened until then, then
+    the way back from where it is to the sender. A parcel already delivered, returned or lost
+    cannot be intercepted; one already on its way back just goes on."""
+    kept = [e for e in events if e.time <= at]
+    if not kept or any(is_terminal(e.status) or e.status in (S.RETURNING, S.REJECTED) for e in kept):
+        return events
+    forward = [route.origin.station, *route.hubs, route.destination.station]
+    here = kept[-1].location
+    position = forward.index(here) if here in forward else 0
+    trace = Timeline(at, rng)
+    trace.events = kept
+    trace.wait(0.5, 3)
+    trace.add("返回", texts.INTERCEPTED, here)
+    back = list(reversed(forward[:position + 1]))
+    for i in range(1, len(back)):
+        trace.wait(1, 4)
+        trace.add("退货中", texts.departed(back[i], returning=True), back[i - 1])
+        trace.wait(legs[position - i] * rng.uniform(1.0, 1.2))  # legs[k]: forward[k] → forward[k + 1]
+        trace.add("退货中", texts.arrived(back[i], returning=True), back[i])
+    trace.next_round()
+    trace.wait(1, 4)
+    trace.add("退货妥投", texts.RETURNED, back[-1], sender)
+    return trace.events
+
+
 def seeded_route(waybill_no: str, origin: Address, destination: Address) -> tuple[random.Random, Route]:
     """The parcel's random source and route: the label's routing and the trace share them."""
     rng = random.Random(stable_int("yundan-sandbox-trajectory", normalize_waybill(waybill_no)))
@@ -120,10 +149,11 @@ def seeded_route(waybill_no: str, origin: Address, destination: Address) -> tupl
 
 
 def trajectory(waybill_no: str, origin: Address, destination: Address, shipped_at: datetime,
-               now: datetime, scenario: str | None = None) -> list[TraceEvent]:
+               now: datetime, scenario: str | None = None, intercepted_at: datetime | None = None) -> list[TraceEvent]:
     """The events of one simulated parcel up to ``now``, oldest first, times in Asia/Shanghai.
 
     ``scenario`` None plays ``scenario_of(waybill_no)``. Naive datetimes count as Beijing time.
+    ``intercepted_at``: the merchant asked for the parcel back then (see ``_intercepted``).
     """
     scenario = scenario or scenario_of(waybill_no)
     if scenario not in SCENARIOS:
@@ -144,5 +174,9 @@ def trajectory(waybill_no: str, origin: Address, destination: Address, shipped_a
     elif scenario == "lost":
         trace.wait(LOST_AFTER_H - 6, LOST_AFTER_H + 18)
         trace.add("丢失", texts.LOST, trace.events[-1].location)
+    events = trace.events
+    if intercepted_at is not None:
+        turn = random.Random(stable_int("yundan-sandbox-intercept", normalize_waybill(waybill_no)))
+        events = _intercepted(events, route, legs, sender, local(intercepted_at), turn)
     limit = local(now)
-    return [event for event in trace.events if event.time <= limit]
+    return [event for event in events if event.time <= limit]
