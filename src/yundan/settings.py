@@ -53,22 +53,29 @@ YUNDAN_SANDBOX_SCENARIO = _env("SANDBOX_SCENARIO") or None
 YUNDAN_BATCH_REFRESH_AGE_MINUTES = int(_env("BATCH_REFRESH_AGE_MINUTES", "30"))
 
 
-def _minutes_by_status(text: str) -> dict[str, int]:
-    """``"in_transit=240,out_for_delivery=60"`` → {status: minutes}."""
-    pairs = [part.split("=", 1) for part in text.replace(" ", "").split(",") if part]
+def _numbers_by_name(name: str, example: str, number: type = int) -> dict[str, int | float]:
+    """``YUNDAN_<name>="in_transit=240,out_for_delivery=60"`` → {"in_transit": 240, …}."""
+    text = _env(name)
     try:
-        return {status: int(minutes) for status, minutes in pairs}
+        return {key: number(value) for key, value in (
+            part.split("=", 1) for part in text.replace(" ", "").split(",") if part)}
     except ValueError:
-        raise ValueError(f"YUNDAN_REFRESH_MINUTES={text!r}: expected status=minutes,… e.g. in_transit=240") from None
+        raise ValueError(f"YUNDAN_{name}={text!r}: expected name=number,… e.g. {example}") from None
 
 
 # Tracking refresh: minutes between polls by status (defaults in yundan.tracking.schedule), days
 # without change before polling stops, and the polling fallback for packages the carrier pushes.
-YUNDAN_REFRESH_MINUTES = _minutes_by_status(_env("REFRESH_MINUTES"))
+YUNDAN_REFRESH_MINUTES = _numbers_by_name("REFRESH_MINUTES", "in_transit=240")
 YUNDAN_RETIRE_DAYS = int(_env("RETIRE_DAYS", "60"))
 YUNDAN_SUBSCRIBED_REFRESH_MINUTES = int(_env("SUBSCRIBED_REFRESH_MINUTES", "720"))
 # Most packages one scheduled refresh run takes (the next run takes the rest).
 YUNDAN_REFRESH_BATCH = int(_env("REFRESH_BATCH", "5000"))
+
+# Exception rules: hours (working time by the Chinese calendar) overriding the defaults of
+# yundan.exceptions.rules, e.g. "stalled=48,stalled_remote=72,delivery_timeout=36", and the
+# provinces that get the remote threshold (comma-separated; empty = the six of the rules).
+YUNDAN_EXCEPTION_HOURS = _numbers_by_name("EXCEPTION_HOURS", "stalled=48", float)
+YUNDAN_REMOTE_PROVINCES = [p for p in _env("REMOTE_PROVINCES").replace(" ", "").split(",") if p]
 
 # Background work (Huey): SQLite in YUNDAN_HOME by default; Redis when YUNDAN_REDIS_URL is set.
 YUNDAN_REDIS_URL = _env("REDIS_URL")
@@ -93,6 +100,7 @@ INSTALLED_APPS = [
     "yundan.tracking",
     "yundan.carriers",
     "yundan.batch",
+    "yundan.exceptions",
     "yundan.integrations",
     "huey.contrib.djhuey",
 ]
