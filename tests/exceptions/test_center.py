@@ -183,3 +183,19 @@ def test_the_commands_list_show_act_and_digest(make_order, settings, capsys, tmp
     book = CalamineWorkbook.from_path(str(out))
     assert book.sheet_names == ["未结异常", "昨日新增", "统计"]
     assert book.get_sheet_by_name("未结异常").to_python()[1][3] == "312345678901"
+
+
+def test_a_return_request_to_a_carrier_without_interception_is_recorded_as_made_by_phone(make_order, frozen_now):
+    from yundan.carriers.accounts import complete_settings, kind_of
+    from yundan.carriers.models import CarrierAccount
+
+    CarrierAccount.objects.create(name="k100", kind="kuaidi100",
+                                  settings=complete_settings(kind_of("kuaidi100"), {"customer": "C", "key": "K"}))
+    package = parcel(make_order)
+    Package.objects.filter(pk=package.pk).update(carrier="sf", waybill_no="SF1400000000001")
+    ingest([(package.pk, [scan(5)])], "t")
+    sweep()
+    result = act(package.exceptions.get().pk, "request_return", actor="ops")
+    assert result.exception.state == S.RETURN_REQUESTED and "电话联系快递员" in result.message
+    package.refresh_from_db()
+    assert package.return_requested_at is None

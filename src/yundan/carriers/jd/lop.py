@@ -200,6 +200,9 @@ class LopCarrier:
         """LOP trace push (/ecap/v1/orders/trace/subscribe) is not used: tracking polls."""
         return {}
 
+    def request_return(self, queries: Sequence[TraceQuery]) -> dict[str, str]:
+        raise CarrierError(f"{NAME} 账号只用于查询物流，不能拦截 (LOP accounts only track)")
+
     def check(self) -> str:
         """One signed trace call for a dummy number. Without a public code table a refusal of the
         number cannot be told from a refusal of the signature, so any refusal fails the check and

@@ -70,6 +70,9 @@ class Kuaidi100Carrier:
             return {}
         return self._each(queries, self._subscribe_one, lambda no, why: why)
 
+    def request_return(self, queries: Sequence[TraceQuery]) -> dict[str, str]:
+        raise CarrierError("快递100 只能查询物流，不能拦截快件 (Kuaidi100 cannot intercept)")
+
     def check(self) -> str:
         param = dumps({"com": CHECK_COM, "num": CHECK_NUMBER, "resultv2": self.settings.resultv2})
         problem = refusal(self._post(self.settings.query_url, self._signed(param)))
