@@ -32,6 +32,8 @@ class Command(BaseCommand):
             ("补打它的面单（PDF）", ["labels", "print", printed.order.order_no, "--out", str(labels)]),
             ("确认发货：运单号成为订单的物流单号", ["ship", printed.order.order_no]),
             ("刷新并查看一个出了问题的包裹", ["track", problem.waybill_no]),
+            ("按规则扫描异常件（后台每 15 分钟也会扫描）", ["exceptions", "sweep"]),
+            ("每天早上要看的异常清单", ["exceptions", "digest"]),
         ]
         out = console()
         for title, command in steps:
