@@ -1,9 +1,10 @@
 """Batch logistics query (批量查询物流): a file of order or waybill numbers in, a spreadsheet out.
 
-Input is streamed in chunks: each chunk is answered with a few bulk queries (orders by number,
-their packages, packages by waybill) from the packages' stored summaries, and its rows are written
-before the next chunk is read, so memory stays flat however long the file. The output goes to a
-temporary file that replaces the target only when complete: never a half-written result.
+Input is streamed in chunks: each chunk is answered with two bulk queries (orders by number with
+their packages, packages by waybill) from the packages' stored summaries, made in a thread one
+chunk ahead, and its rows are written before the chunk after next is read, so memory stays flat
+however long the file. The output goes to a temporary file that replaces the target only when
+complete: never a half-written result.
 """
 
 import csv
