@@ -88,7 +88,8 @@ def _looked_up(values: Iterable[InputValue], refresh: bool) -> Iterator[LookedUp
     Why a thread: the database does its share outside the GIL (on SQLite the whole order join runs
     in the first step of its sort), so the next chunk's queries overlap this chunk's rows being
     built and written. The thread uses this thread's connection, so it sees the same transaction,
-    and never at the same time: nothing else touches the database while a batch query runs.
+    and never at the same time: while a lookup is out, this thread only builds and writes rows,
+    which need no database.
     """
     shared = connections[DEFAULT_DB_ALIAS]
     shared.inc_thread_sharing()
