@@ -22,12 +22,6 @@ from yundan.tracking.events import PackageSummary, advance, after_terminal, cont
 
 CHUNK = 1000  # packages per transaction
 
-_INSERT = (
-    "INSERT INTO tracking_trackingevent (package_id, time, status, raw_code, raw_text, location, "
-    "courier_name, courier_phone, source, content_hash, after_terminal, created_at) VALUES {} ON CONFLICT DO NOTHING"
-)
-_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-INSERT_ROWS = 1000  # rows per INSERT statement: far fewer round trips than one per row
 _UPDATE_SUMMARY = (
     "UPDATE shipping_package SET status = %s, last_event_at = %s, last_event_text = %s, updated_at = %s "
     "WHERE id = %s"
@@ -78,7 +72,32 @@ def _recount(package_id: int) -> tuple[PackageSummary, set[int]]:
     return summarize(events.values()), flagged
 
 
+_COLUMNS = ("package_id, time, status, raw_code, raw_text, location, courier_name, courier_phone, source, "
+            "content_hash, after_terminal, created_at")
+_INSERT = f"INSERT INTO tracking_trackingevent ({_COLUMNS}) VALUES {{}} ON CONFLICT DO NOTHING"
+_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+INSERT_ROWS = 1000  # rows per INSERT statement (SQLite): far fewer round trips than one per row
+_STAGING = (
+    "CREATE TEMP TABLE ingest_rows (package_id bigint, time timestamptz, status text, raw_code text, raw_text text, "
+    "location text, courier_name text, courier_phone text, source text, content_hash text, after_terminal boolean, "
+    "created_at timestamptz) ON COMMIT DROP"
+)
+
+
 def _insert(cursor, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        # COPY into a staging table, then one INSERT … ON CONFLICT: psycopg would otherwise quote
+        # every one of the statement's thousands of parameters on the client.
+        cursor.execute(_STAGING)
+        with cursor.cursor.copy(f"COPY ingest_rows ({_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO tracking_trackingevent ({_COLUMNS}) SELECT {_COLUMNS} FROM ingest_rows "
+                       "ON CONFLICT DO NOTHING")
+        cursor.execute("DROP TABLE ingest_rows")  # the chunk may run inside a longer transaction
+        return
     for start in range(0, len(rows), INSERT_ROWS):
         part = rows[start:start + INSERT_ROWS]
         cursor.execute(_INSERT.format(", ".join([_ROW] * len(part))), [value for row in part for value in row])
