@@ -3,3 +3,4 @@
 from datetime import datetime
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+08:00")
+CONSOLE_PASSWORD = "yundan-test-pass-2026"  # console users in tests

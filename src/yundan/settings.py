@@ -102,16 +102,21 @@ INSTALLED_APPS = [
     "yundan.batch",
     "yundan.exceptions",
     "yundan.integrations",
+    "yundan.console",
     "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a signed-in user unless its view is marked login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "yundan.console.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -129,6 +134,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "yundan.console.context.console",
             ]
         },
     }
@@ -163,6 +170,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = YUNDAN_HOME / "static"
+# Static files are served by the app itself (WhiteNoise), from the package when not collected.
+WHITENOISE_USE_FINDERS = True
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "orders"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from yundan import views
 from yundan.integrations import views as integrations
@@ -6,4 +6,5 @@ from yundan.integrations import views as integrations
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("hooks/kuaidi100", integrations.kuaidi100_push, name="kuaidi100-push"),
+    path("", include("yundan.console.urls")),
 ]

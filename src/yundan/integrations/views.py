@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -39,6 +40,7 @@ def _read_push(request):
     raise problem or kuaidi100.PushRejected("快递100账号设置无效 (account settings unusable)")
 
 
+@login_not_required
 @csrf_exempt
 @require_POST
 def kuaidi100_push(request):

@@ -1,22 +1,30 @@
-import subprocess
-import sys
-
-from django.core.management import call_command
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from huey.contrib.djhuey import HUEY
+from waitress import serve
+
+from yundan.wsgi import application
 
 
 class Command(BaseCommand):
-    help = "运行 yundan 网页服务，并在旁边运行后台任务 / run the web server with the background worker beside it"
+    help = "运行 yundan：网页控制台和后台任务在同一个进程 / run the console with the embedded worker"
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
-        parser.add_argument("--no-worker", action="store_true", help="不启动后台任务 / no background worker")
+        parser.add_argument("--threads", type=int, default=8, help="网页请求线程数 / web threads")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="不在本进程运行后台任务（另有 yundan worker 时）/ no embedded worker")
 
-    def handle(self, *args, addrport, no_worker, **options):
-        worker = None if no_worker else subprocess.Popen([sys.executable, "-m", "yundan.cli", "worker"])
+    def handle(self, *args, addrport, threads, no_worker, **options):
+        host, _, port = addrport.rpartition(":")
+        consumer = None
+        if not no_worker:
+            # Huey's consumer in threads of this process: the default install needs one command.
+            consumer = HUEY.create_consumer(**settings.HUEY["consumer"])
+            consumer.start()
+        self.stdout.write(f"yundan 控制台：http://{host or '127.0.0.1'}:{port}/  (Ctrl+C 退出)")
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            serve(application, host=host or "127.0.0.1", port=int(port), threads=threads, ident="yundan")
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=30)
+            if consumer is not None:
+                consumer.stop(graceful=True)

@@ -1,0 +1,3 @@
+"""Console pages: exceptions (being built)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Console pages: orders (being built)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Console pages: settings (being built)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Console pages: tools (being built)."""
+
+urlpatterns = []
