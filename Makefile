@@ -23,6 +23,8 @@ demo: install
 	$(BIN)/yundan init
 	$(BIN)/yundan demo --orders 2000 --seed 1
 	$(BIN)/yundan tour
+	@echo "控制台 / console: http://127.0.0.1:8000  登录 / login: demo / yundan-demo"
+	$(BIN)/yundan serve 127.0.0.1:8000
 
 test: install-test system-deps postgres redis check-migrations test-sqlite test-postgres
 

@@ -4,6 +4,7 @@ Huey stores its queue in SQLite by default and in Redis when YUNDAN_REDIS_URL is
 """
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,6 +39,17 @@ def counts(home):
     return live, refreshed or 0
 
 
+def wait_until_refreshed(home, live, process):
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and counts(home)[1] < live:
+            time.sleep(0.5)
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=30)
+    return errors
+
+
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
 def test_the_worker_refreshes_due_packages(tmp_path, queue):
     env = {**os.environ, "YUNDAN_HOME": str(tmp_path)}
@@ -55,11 +67,22 @@ def test_the_worker_refreshes_due_packages(tmp_path, queue):
     assert live > 0 and refreshed == 0
     worker = subprocess.Popen([sys.executable, "-m", "yundan.cli", "worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and counts(tmp_path)[1] < live:
-            time.sleep(0.5)
-    finally:
-        worker.terminate()
-        _, errors = worker.communicate(timeout=30)
+    errors = wait_until_refreshed(tmp_path, live, worker)
+    assert counts(tmp_path) == (live, live), errors
+
+
+def test_yundan_serve_runs_the_worker_in_its_own_process(tmp_path):
+    env = {**os.environ, "YUNDAN_HOME": str(tmp_path)}
+    env.pop("YUNDAN_DATABASE_URL", None)
+    env.pop("YUNDAN_REDIS_URL", None)
+    yundan(env, "init")
+    yundan(env, "demo", "--orders", "30", "--seed", "3")
+    yundan(env, "shell", "-c", MAKE_DUE)
+    live, _ = counts(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "yundan.cli", "serve", f"127.0.0.1:{port}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    errors = wait_until_refreshed(tmp_path, live, server)
     assert counts(tmp_path) == (live, live), errors

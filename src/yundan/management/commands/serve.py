@@ -1,3 +1,6 @@
+import signal
+import sys
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from huey.contrib.djhuey import HUEY
@@ -22,9 +25,15 @@ class Command(BaseCommand):
             # Huey's consumer in threads of this process: the default install needs one command.
             consumer = HUEY.create_consumer(**settings.HUEY["consumer"])
             consumer.start()
+            # The consumer takes over SIGTERM/SIGINT for a loop we do not run: give them back, so
+            # stopping the server stops both (gracefully, below).
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         self.stdout.write(f"yundan 控制台：http://{host or '127.0.0.1'}:{port}/  (Ctrl+C 退出)")
         try:
             serve(application, host=host or "127.0.0.1", port=int(port), threads=threads, ident="yundan")
+        except KeyboardInterrupt:
+            pass
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
