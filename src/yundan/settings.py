@@ -170,6 +170,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = YUNDAN_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves collected files from here, the package's otherwise
 # Static files are served by the app itself (WhiteNoise), from the package when not collected.
 WHITENOISE_USE_FINDERS = True
 LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]

@@ -3,6 +3,7 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 from waitress import serve
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         consumer = None
         if not no_worker:
             # Huey's consumer in threads of this process: the default install needs one command.
+            autodiscover_modules("tasks")  # what run_huey does for `yundan worker`
             consumer = HUEY.create_consumer(**settings.HUEY["consumer"])
             consumer.start()
             # The consumer takes over SIGTERM/SIGINT for a loop we do not run: give them back, so
