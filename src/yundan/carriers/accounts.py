@@ -59,6 +59,20 @@ def build(account: CarrierAccount) -> Carrier:
     return kind_of(account.kind).build(account.settings)
 
 
+# One adapter per account version, kept for the life of the process: its HTTP connection pool is
+# reused from one refresh to the next (and not leaked by building a new one every minute).
+_adapters: dict[tuple[int, object], Carrier] = {}
+
+
+def _adapter(account: CarrierAccount) -> Carrier:
+    key = (account.pk, account.updated_at)
+    if key not in _adapters:
+        for stale in [k for k in _adapters if k[0] == account.pk]:
+            _adapters.pop(stale, None)
+        _adapters[key] = build(account)
+    return _adapters[key]
+
+
 def _rank(account: CarrierAccount, shop_id: int | None) -> tuple:
     kind = KINDS[account.kind]
     return (account.shop_id != shop_id, not kind.direct, account.id)
@@ -87,4 +101,4 @@ def carrier_for(shop_id: int | None, courier: str, *, allocate: bool = False) ->
         raise CarrierError(
             f"没有可用于「{courier}」{need}的承运商账号；请先 yundan carriers add (no carrier account for {courier})"
         )
-    return build(account)
+    return _adapter(account)
