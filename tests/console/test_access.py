@@ -63,3 +63,20 @@ def test_the_users_command_creates_each_role(capsys):
         user = get_user_model().objects.get(username=f"u-{role}")
         assert role_of(user) == role and user.check_password(PASSWORD)
         assert user.password.startswith("argon2")
+
+
+def test_the_users_command_refuses_a_weak_password_and_creates_nothing():
+    import io
+    import sys
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    sys.stdin = io.StringIO("12345678\n")
+    try:
+        with pytest.raises(CommandError, match="密码不合格"):
+            call_command("users", "create", "weak", "--role", "viewer", "--password-stdin")
+    finally:
+        sys.stdin = sys.__stdin__
+    assert not get_user_model().objects.filter(username="weak").exists()
