@@ -100,15 +100,16 @@ def _unquote(line: str) -> str:
 
 
 def read_po(path: Path) -> list[dict]:
-    """The entries of a .po file: flags, msgid, msgid_plural, msgstr / msgstr[n] (no polib needed)."""
+    """The entries of a .po file: flags, msgid, msgid_plural, msgstr / msgstr[n] (no polib needed).
+
+    Obsolete entries (``#~``) are comments here, as they are to msgfmt.
+    """
     entries = []
     for block in path.read_text(encoding="utf-8").strip().split("\n\n"):
         entry, key = {"flags": set()}, None
         for line in block.splitlines():
             if line.startswith("#,"):
                 entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
-            elif line.startswith("#~"):
-                entry["obsolete"] = True
             elif line.startswith("#"):
                 continue
             elif line.startswith('"'):
@@ -138,7 +139,6 @@ def test_every_entry_translated_none_fuzzy():
     for entry in messages:
         msgid = entry["msgid"]
         assert "fuzzy" not in entry["flags"], msgid
-        assert not entry.get("obsolete"), msgid
         for text in translations(entry):
             assert text.strip(), f"untranslated: {msgid}"
             assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), msgid
