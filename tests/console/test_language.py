@@ -26,6 +26,13 @@ CHINESE_NAV = ("订单管理", "物流工具", "异常件处理")
 ENGLISH_NAV = ("Orders", "Logistics tools", "Exceptions")
 
 
+@pytest.fixture(autouse=True)
+def chinese_afterwards():
+    """A request through the test client leaves its language active in this thread: later tests get Chinese."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def operator(django_user_model):
     def make(username):
