@@ -75,6 +75,18 @@ def package_data(package: Package, order_no: str) -> dict:
     }
 
 
+def receiver_data(order: Order, unmask: bool = False) -> dict:
+    """The receiver block; name, phone and the unit in the address are masked unless asked."""
+    return {
+        "name": order.receiver_name if unmask else mask_name(order.receiver_name),
+        "phone": order.receiver_phone if unmask else mask_phone(order.receiver_phone),
+        "province": order.receiver_province,
+        "city": order.receiver_city,
+        "district": order.receiver_district,
+        "address": order.receiver_address if unmask else mask_address_detail(order.receiver_address),
+    }
+
+
 def order_data(order: Order, unmask: bool = False) -> dict:
     """The order as the CLI's JSON contract names it. Personal data is masked unless asked."""
     return {
@@ -86,14 +98,7 @@ def order_data(order: Order, unmask: bool = False) -> dict:
         "ordered_at": iso_time(order.ordered_at),
         "amount": str(order.amount) if order.amount is not None else None,
         "remark": order.remark,
-        "receiver": {
-            "name": order.receiver_name if unmask else mask_name(order.receiver_name),
-            "phone": order.receiver_phone if unmask else mask_phone(order.receiver_phone),
-            "province": order.receiver_province,
-            "city": order.receiver_city,
-            "district": order.receiver_district,
-            "address": order.receiver_address if unmask else mask_address_detail(order.receiver_address),
-        },
+        "receiver": receiver_data(order, unmask),
         "items": [
             {"sku_id": item.sku_id, "name": item.name, "quantity": item.quantity}
             for item in order.items.all()
