@@ -56,17 +56,31 @@ class RateLimiter:
 
 
 class CarrierHttp:
-    def __init__(self, settings: HttpSettings = HttpSettings(), transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    """One carrier account's HTTP: a pool of ``concurrency`` threads, each with its own keep-alive
+    connection. Per-thread clients, because one shared httpx pool makes every request scan every
+    connection under one lock: at 32 threads that, not the network, was the limit."""
+
+    def __init__(self, settings: HttpSettings = HttpSettings(), sleep: Callable[[float], None] = time.sleep):
         self.settings = settings
         self._sleep = sleep
         self._limiter = RateLimiter(settings.rate_per_second)
-        self._client = httpx.Client(
-            timeout=settings.timeout,
-            transport=transport,
-            limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
-            headers={"User-Agent": "yundan"},
-        )
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _client(self) -> httpx.Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(
+                timeout=self.settings.timeout,
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                headers={"User-Agent": "yundan"},
+            )
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
 
     def post(self, url: str, **kwargs) -> httpx.Response:
         """POST with retries; ``kwargs`` go to httpx (``data``, ``content``, ``params``, ``headers``)."""
@@ -75,7 +89,7 @@ class CarrierHttp:
         for attempt in range(self.settings.retries + 1):
             self._limiter.acquire()
             try:
-                response = self._client.post(url, **kwargs)
+                response = self._client().post(url, **kwargs)
             except httpx.TimeoutException:
                 problem = f"{host} 请求超时 ({self.settings.timeout:g} s)"
             except httpx.TransportError as exc:
@@ -100,8 +114,16 @@ class CarrierHttp:
         items = list(items)
         if len(items) <= 1 or self.settings.concurrency <= 1:
             return [fn(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(self.settings.concurrency, len(items))) as pool:
-            return list(pool.map(fn, items))
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="carrier-http")
+        return list(self._pool.map(fn, items))
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            pool, self._pool = self._pool, None
+            clients, self._clients = self._clients, []
+        if pool is not None:
+            pool.shutdown(wait=True)
+        for client in clients:
+            client.close()
