@@ -1,4 +1,7 @@
-"""Text clean-up shared by every place that reads numbers people typed or pasted."""
+"""Text clean-up shared by every place that reads numbers people typed or pasted; and the Chinese
+source text of a translated label."""
+
+from django.utils import translation
 
 # U+FF01..U+FF5E are the full-width twins of ASCII 0x21..0x7E; U+3000 is the ideographic space.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -18,3 +21,13 @@ def clean_number(raw: str) -> str:
     twice changes nothing)."""
     text = "".join(to_half_width(raw).split()).translate(_INVISIBLE)
     return text.lstrip("'").upper()
+
+
+def chinese(label) -> str:
+    """The Chinese source text of a (lazily) translated label, whatever language is active.
+
+    For text that is stored or joins a Chinese sentence (reasons, log notes, error messages), so that
+    a console user reading English never writes English into Chinese text.
+    """
+    with translation.override(None):
+        return str(label)

@@ -5,18 +5,28 @@ English, compiled to the ``django.mo`` committed next to it (the package runs wi
 """
 
 import gettext
+import json
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
+from factories import NOW
 
 import yundan
+from yundan.batch.answers import OrderFacts, package_row
 from yundan.console.models import UserPreference
 from yundan.console.roles import set_role
+from yundan.exceptions.services import sweep
+from yundan.exceptions.workflow import IllegalMove, next_state
+from yundan.orders.states import OrderStatus
+from yundan.shipping.models import Package
+from yundan.tracking.services import refresh_packages
+from yundan.tracking.statuses import chinese_status_label, status_label
 
 PACKAGE = Path(yundan.__file__).resolve().parent
 CATALOG = PACKAGE / "locale" / "en" / "LC_MESSAGES"
@@ -99,6 +109,98 @@ def test_login_page_follows_the_browser_before_sign_in(client):
     assert "Sign in" in english and "Password" in english
 
 
+# --- the vocabularies: statuses, kinds, actions, roles -------------------------------------------
+
+def choose_english(client, user):
+    client.force_login(user)
+    client.post(reverse("language"), {"language": "en"})
+
+
+@pytest.mark.django_db
+def test_choice_labels_and_roles_read_english(client, operator, make_order, django_user_model):
+    make_order("312345678901")
+    choose_english(client, operator("reads-english"))
+
+    exceptions = page(client, reverse("exceptions"))
+    for word in ("Stalled", "Pickup overdue", "Suspected lost", "Open", "In progress", "Closed"):
+        assert f">{word}</option>" in exceptions, word
+    assert "中转停滞" not in exceptions and "待处理" not in exceptions
+
+    orders = page(client, reverse("orders"))
+    for word in ("Awaiting shipment", "Shipped", "Finished", "Canceled", "Locked"):
+        assert f">{word}</option>" in orders, word
+    assert "<td>Awaiting shipment</td>" in orders  # the order's own status
+    assert not any(word in orders for word in ("等待出库", "已发货", "已锁定"))
+    assert "reads-english · Operator" in orders  # the role in the header
+
+    admin = django_user_model.objects.create_user(username="english-admin", password="unused-in-these-tests")
+    set_role(admin, "admin")
+    other = django_user_model.objects.create_user(username="switched-off", password="unused", is_active=False)
+    set_role(other, "viewer")
+    client.logout()
+    choose_english(client, admin)
+    users = page(client, reverse("settings-users"))
+    assert '<td class="role">Admin</td>' in users and '<td class="role">Viewer</td>' in users
+    assert '<td class="active">Enabled</td>' in users and '<button type="submit">Enable</button>' in users
+    assert not any(word in users for word in ("管理员</", "只读</", ">启用<"))
+    thresholds = page(client, reverse("settings-thresholds"))
+    assert 'as a fallback (<code class="env">YUNDAN_SUBSCRIBED_REFRESH_MINUTES</code>);' in thresholds
+    assert '(suspected lost) (<code class="env">YUNDAN_RETIRE_DAYS</code>).' in thresholds
+    assert "<td>Stalled</td>" in thresholds and "<td>Out for delivery</td>" in thresholds
+    assert not any(mark in thresholds for mark in "（）；。")
+
+
+@pytest.mark.django_db
+def test_an_exception_worked_in_english_keeps_its_record_chinese(client, operator, make_order, settings):
+    settings.YUNDAN_NOW = NOW
+    order = make_order("312345678901", status="shipped")
+    shipped_at = NOW - timedelta(days=6)
+    package = Package.objects.create(order=order, carrier="sandbox", waybill_no="JDX930000000001",
+                                     printed_at=shipped_at, shipped_at=shipped_at)  # scenario 3: stops moving
+    refresh_packages([Package.objects.select_related("order__shop").get(pk=package.pk)])
+    sweep()
+    exception = package.exceptions.get(kind="stalled")
+    choose_english(client, operator("works-in-english"))
+
+    detail = page(client, reverse("exception", args=[exception.pk]))
+    assert "Stalled" in detail and ">Open</span>" in detail and "Contact courier" in detail
+    assert re.search(r'<span class="muted">\(\d', detail) and '<span class="muted">（' not in detail
+
+    client.post(reverse("exception-act", args=[exception.pk]), {"action": "close", "note": "duplicate"})
+    closed = page(client, reverse("exception", args=[exception.pk]))
+    assert ">Closed</span>" in closed
+    assert exception.log.get(action="close").note == "关闭；duplicate"  # stored as the Chinese it always was
+
+
+@pytest.mark.django_db
+def test_chinese_console_and_cli_keep_chinese_labels(client, operator, make_order, capsys):
+    make_order("312345678901")
+    client.force_login(operator("reads-chinese"))
+    orders = page(client, reverse("orders"))
+    assert ">已发货</option>" in orders and "<td>等待出库</td>" in orders and "reads-chinese · 操作员" in orders
+    assert ">中转停滞</option>" in page(client, reverse("exceptions"))
+
+    translation.deactivate()  # the CLI runs in LANGUAGE_CODE, as a process of its own does
+    call_command("orders", "show", "312345678901", "--json")
+    assert json.loads(capsys.readouterr().out)["status_label"] == "等待出库"
+    with translation.override("en"):  # labels reach JSON as plain strings, whatever the language
+        call_command("orders", "show", "312345678901", "--json")
+        assert json.loads(capsys.readouterr().out)["status_label"] == "Awaiting shipment"
+
+
+def test_text_written_in_chinese_stays_chinese_under_english():
+    """Messages and sheet cells built from labels are Chinese sentences: no English creeps in."""
+    with translation.override("en"):
+        assert str(OrderStatus.SHIPPED.label) == "Shipped" and status_label("returning") == "Returning"
+        assert chinese_status_label("returning") == "退回中"
+        with pytest.raises(IllegalMove, match="异常已关闭，不能再「关闭」"):
+            next_state("closed", "close")
+        row = package_row("312345678901", OrderFacts("312345678901", "finished"), None)
+        assert row[2] == "已完成"
+        assert translation.pgettext("order status", "已完成") == "Finished"
+        assert translation.gettext("已完成") == "Done"  # a batch job's
+
+
 # --- the catalog ---------------------------------------------------------------------------------
 
 def _unquote(line: str) -> str:
@@ -107,7 +209,7 @@ def _unquote(line: str) -> str:
 
 
 def read_po(path: Path) -> list[dict]:
-    """The entries of a .po file: flags, msgid, msgid_plural, msgstr / msgstr[n] (no polib needed).
+    """The entries of a .po file: flags, msgctxt, msgid, msgid_plural, msgstr / msgstr[n] (no polib needed).
 
     Obsolete entries (``#~``) are comments here, as they are to msgfmt.
     """
@@ -127,6 +229,11 @@ def read_po(path: Path) -> list[dict]:
         if "msgid" in entry:
             entries.append(entry)
     return entries
+
+
+def key(entry: dict) -> str:
+    """How gettext files the entry: a context (pgettext, {% translate … context … %}) goes before an EOT."""
+    return f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
 
 
 def translations(entry: dict) -> list[str]:
@@ -161,9 +268,9 @@ def test_committed_mo_is_compiled_from_the_po():
     for entry in read_po(PO)[1:]:
         if "msgid_plural" in entry:
             for n, text in enumerate(translations(entry)):
-                expected[(entry["msgid"], n)] = text
+                expected[(key(entry), n)] = text
         else:
-            expected[entry["msgid"]] = entry["msgstr"]
+            expected[key(entry)] = entry["msgstr"]
     assert compiled == expected
 
 
@@ -173,6 +280,8 @@ def test_every_msgid_resolves_in_english():
         for entry in read_po(PO)[1:]:
             if "msgid_plural" in entry:
                 assert translation.ngettext(entry["msgid"], entry["msgid_plural"], 2) == translations(entry)[1]
+            elif "msgctxt" in entry:
+                assert translation.pgettext(entry["msgctxt"], entry["msgid"]) == entry["msgstr"]
             else:
                 assert translation.gettext(entry["msgid"]) == entry["msgstr"]
         assert translation.gettext("订单管理") == "Orders"
@@ -193,8 +302,8 @@ def test_catalog_has_every_string_of_the_source(tmp_path, settings, monkeypatch)
     monkeypatch.chdir(copy)
     call_command("makemessages", locale=["en"], verbosity=0)
 
-    fresh = {entry["msgid"] for entry in read_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")[1:]}
-    committed = {entry["msgid"] for entry in read_po(PO)[1:]}
+    fresh = {key(entry) for entry in read_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")[1:]}
+    committed = {key(entry) for entry in read_po(PO)[1:]}
     assert fresh, "makemessages found no strings at all"
     missing = sorted(fresh - committed)
     assert not missing, "strings missing from the English catalog (run makemessages -l en, translate, compile):\n" \

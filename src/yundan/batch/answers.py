@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yundan.carriers.registry import carrier_name
 from yundan.orders.states import BLOCKED_REASONS, OrderStatus
+from yundan.text import chinese
 from yundan.tracking.statuses import PROBLEM_STATUSES, TrackingStatus
 
 COLUMNS = ("查询值", "订单号", "订单状态", "物流单号", "承运商", "物流状态", "最新轨迹", "轨迹时间", "发货时间",
@@ -21,9 +22,14 @@ DUPLICATE = "重复：与第 {row} 行相同"
 NO_PACKAGE = "尚未打印面单，也未发货"
 PRINTED_UNCONFIRMED = "已打印未确认发货：面单运单号 {waybill}，货物交给快递后请确认发货，运单号才会成为订单的物流单号"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Labels by value, looked up per row (the enums' own lookup is several times slower).
-ORDER_LABELS = dict(OrderStatus.choices)
-STATUS_LABELS = dict(TrackingStatus.choices)
+
+
+@cache
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Order and tracking labels by value, looked up per row (the enums' own lookup is several times
+    slower); Chinese like the rest of the sheet, whatever language the console user reads."""
+    return ({value: chinese(label) for value, label in OrderStatus.choices},
+            {value: chinese(label) for value, label in TrackingStatus.choices})
 
 
 # Tuples: one is built per order and per package looked up, at half a dataclass's cost.
@@ -66,7 +72,8 @@ def _join(*notes: str) -> str:
 
 
 def package_row(raw: str, order: OrderFacts, package: PackageFacts | None, note: str = "") -> list[str]:
-    order_cells = [raw, order.order_no, ORDER_LABELS[order.status]]
+    order_labels, status_labels = _labels()
+    order_cells = [raw, order.order_no, order_labels[order.status]]
     order_note = BLOCKED_REASONS.get(order.status, "")
     if package is None:
         return [*order_cells, "", "", "", "", "", "", "", "", _join(order_note or NO_PACKAGE, note)]
@@ -79,12 +86,12 @@ def package_row(raw: str, order: OrderFacts, package: PackageFacts | None, note:
         *order_cells,
         waybill_no or "",
         carrier_name(carrier),
-        STATUS_LABELS.get(status, status),
+        status_labels.get(status, status),
         last_event_text,
         event_time,
         _time(shipped_at),
         event_time if status == TrackingStatus.DELIVERED else "",
-        STATUS_LABELS[status] if status in PROBLEM_STATUSES else "",
+        status_labels[status] if status in PROBLEM_STATUSES else "",
         _join(order_note, note),
     ]
 

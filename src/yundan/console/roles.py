@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, Group
+from django.utils.translation import gettext_lazy as _
 
 ADMIN, OPERATOR, VIEWER = "admin", "operator", "viewer"
-ROLES = {ADMIN: "管理员", OPERATOR: "操作员", VIEWER: "只读"}
+ROLES = {ADMIN: _("管理员"), OPERATOR: _("操作员"), VIEWER: _("只读")}  # lazy: str() them for text
 _RANK = {VIEWER: 0, OPERATOR: 1, ADMIN: 2}
 
 

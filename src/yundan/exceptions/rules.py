@@ -21,7 +21,7 @@ from yundan.exceptions.calendar import SHANGHAI, working_hours
 from yundan.exceptions.kinds import ExceptionKind as K
 from yundan.regions import MUNICIPALITIES, PROVINCES, REMOTE_PROVINCES, province_by_name
 from yundan.tracking.statuses import TrackingStatus as S
-from yundan.tracking.statuses import is_terminal, status_label
+from yundan.tracking.statuses import chinese_status_label, is_terminal
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ _TEXT_CHARS = 120  # only a runaway text is cut: a courier's phone number stays 
 
 def _event_line(event: EventFact) -> str:
     """"11-26 09:30 杭州西湖营业部：…" for a reason, the carrier's own words cut short."""
-    text = event.text or status_label(event.status)
+    text = event.text or chinese_status_label(event.status)
     if len(text) > _TEXT_CHARS:
         text = text[:_TEXT_CHARS] + "…"
     place = f" {event.location}" if event.location else ""
@@ -207,7 +207,7 @@ def _reported(facts: PackageFacts) -> dict[str, str]:
         if latest is not None:
             found[kind] = f"{label}（{_event_line(latest)}）"
         elif facts.status in statuses:
-            found[kind] = f"{label}（快递公司当前状态：{status_label(facts.status)}）"
+            found[kind] = f"{label}（快递公司当前状态：{chinese_status_label(facts.status)}）"
     return found
 
 

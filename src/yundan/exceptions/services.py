@@ -23,6 +23,7 @@ from yundan.exceptions.workflow import IllegalMove, next_state
 from yundan.orders.receivers import mask_name, mask_phone
 from yundan.shipping.models import Package
 from yundan.shipping.shipment import ShipmentRequest, confirm_one
+from yundan.text import chinese
 from yundan.tracking.models import TrackingEvent
 from yundan.tracking.services import trace_query
 from yundan.tracking.statuses import TERMINAL_STATUSES
@@ -104,7 +105,7 @@ def _auto_close(exception: ParcelException, status_label: str, result: SweepResu
 
 
 def _sweep_chunk(ids: list[int], thresholds: Thresholds, result: SweepResult) -> None:
-    from yundan.tracking.statuses import status_label
+    from yundan.tracking.statuses import chinese_status_label
 
     facts = _facts(ids)
     existing: dict[int, list[ParcelException]] = defaultdict(list)
@@ -125,7 +126,7 @@ def _sweep_chunk(ids: list[int], thresholds: Thresholds, result: SweepResult) ->
         for exception in mine:
             if exception.kind in TIME_BASED and exception.state in AUTO_CLOSABLE and exception.kind not in found:
                 with transaction.atomic():
-                    _auto_close(exception, status_label(package.status), result)
+                    _auto_close(exception, chinese_status_label(package.status), result)
     result.checked += len(facts)
 
 
@@ -231,7 +232,7 @@ def act(exception_id: int, action: str, *, actor: str, note: str = "", amount: s
         elif action == ExceptionAction.REFUND:
             message, money = _refund(exception, amount)
         else:
-            message = ExceptionAction(action).label
+            message = chinese(ExceptionAction(action).label)
         exception.state = target
         if target in CLOSED_STATES and exception.closed_at is None:
             exception.closed_at = clock.now()

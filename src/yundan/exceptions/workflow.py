@@ -8,6 +8,7 @@ a resend or a refund resolves the case; closing (with a reason) ends it anywhere
 from __future__ import annotations
 
 from yundan.exceptions.kinds import CLOSED_STATES, ExceptionAction, ExceptionState
+from yundan.text import chinese
 
 A, S = ExceptionAction, ExceptionState
 
@@ -45,8 +46,8 @@ def next_state(state: str, action: str) -> str:
     allowed_from, target = MOVES[action]
     if state not in allowed_from:
         if state in CLOSED_STATES:
-            raise IllegalMove(f"异常{ExceptionState(state).label}，不能再「{ExceptionAction(action).label}」")
-        reason = WHY_NOT.get((action, state)) or f"当前状态「{ExceptionState(state).label}」不能「{ExceptionAction(action).label}」"
+            raise IllegalMove(f"异常{chinese(ExceptionState(state).label)}，不能再「{chinese(ExceptionAction(action).label)}」")
+        reason = WHY_NOT.get((action, state)) or f"当前状态「{chinese(ExceptionState(state).label)}」不能「{chinese(ExceptionAction(action).label)}」"
         raise IllegalMove(reason)
     if target is not None:
         return target

@@ -93,7 +93,7 @@ def order_data(order: Order, unmask: bool = False) -> dict:
         "order_no": order.order_no,
         "shop": order.shop.name,
         "status": order.status,
-        "status_label": OrderStatus(order.status).label,
+        "status_label": str(OrderStatus(order.status).label),
         "buyer_id": order.buyer_id,
         "ordered_at": iso_time(order.ordered_at),
         "amount": str(order.amount) if order.amount is not None else None,

@@ -20,6 +20,7 @@ from yundan.orders.receivers import normalize_phone, phone_last4
 from yundan.orders.states import OrderStatus, can_move, status_from_jd
 from yundan.shipping.waybills import looks_like_order_no
 from yundan.spreadsheets import cell_text, column_value, find_header, identifier_text, read_sheets
+from yundan.text import chinese
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "order_no": ("订单号", "订单编号", "订单ID"),
@@ -194,8 +195,8 @@ def save_order(shop: Shop, rows: list[OrderRow], report: ImportReport) -> None:
         return
     if fields["status"] != order.status and not can_move(order.status, fields["status"]):
         report.warnings.append(
-            f"第 {rows[0].row} 行：订单 {order.order_no} 当前为「{OrderStatus(order.status).label}」，"
-            f"文件中为「{OrderStatus(fields['status']).label}」，保留当前状态"
+            f"第 {rows[0].row} 行：订单 {order.order_no} 当前为「{chinese(OrderStatus(order.status).label)}」，"
+            f"文件中为「{chinese(OrderStatus(fields['status']).label)}」，保留当前状态"
         )
         fields["status"] = order.status
     changed = [name for name, value in fields.items() if getattr(order, name) != value]

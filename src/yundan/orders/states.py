@@ -5,14 +5,18 @@ in progress: not shippable). Printing a label never moves an order.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from yundan.text import chinese
 
 
 class OrderStatus(models.TextChoices):
-    AWAITING_SHIPMENT = "awaiting_shipment", "等待出库"
-    SHIPPED = "shipped", "已发货"
-    FINISHED = "finished", "已完成"
-    CANCELED = "canceled", "已取消"
-    LOCKED = "locked", "已锁定"
+    AWAITING_SHIPMENT = "awaiting_shipment", _("等待出库")
+    SHIPPED = "shipped", _("已发货")
+    FINISHED = "finished", pgettext_lazy("order status", "已完成")  # a batch job's 已完成 is "Done"
+    CANCELED = "canceled", _("已取消")
+    LOCKED = "locked", _("已锁定")
 
 
 class InvalidTransition(ValueError):
@@ -44,7 +48,7 @@ def can_move(current: str, target: str) -> bool:
 def check_move(current: str, target: str) -> None:
     if not can_move(current, target):
         raise InvalidTransition(
-            f"订单状态不能从「{OrderStatus(current).label}」变为「{OrderStatus(target).label}」"
+            f"订单状态不能从「{chinese(OrderStatus(current).label)}」变为「{chinese(OrderStatus(target).label)}」"
             f" (cannot move an order from {current} to {target})"
         )
 

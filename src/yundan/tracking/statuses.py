@@ -5,21 +5,23 @@ the event; nothing else in yundan looks at raw carrier codes.
 """
 
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class TrackingStatus(models.TextChoices):
-    PENDING = "pending", "待揽收"
-    PICKED_UP = "picked_up", "已揽收"
-    IN_TRANSIT = "in_transit", "运输中"
-    OUT_FOR_DELIVERY = "out_for_delivery", "派送中"
-    AWAITING_PICKUP = "awaiting_pickup", "待取件"
-    DELIVERED = "delivered", "已签收"
-    DELIVERY_FAILED = "delivery_failed", "派送失败"
-    REJECTED = "rejected", "拒签"
-    RETURNING = "returning", "退回中"
-    RETURNED = "returned", "已退回"
-    EXCEPTION = "exception", "疑难/异常"
-    LOST = "lost", "丢失"
+    PENDING = "pending", _("待揽收")
+    PICKED_UP = "picked_up", _("已揽收")
+    IN_TRANSIT = "in_transit", _("运输中")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("派送中")
+    AWAITING_PICKUP = "awaiting_pickup", _("待取件")
+    DELIVERED = "delivered", _("已签收")
+    DELIVERY_FAILED = "delivery_failed", _("派送失败")
+    REJECTED = "rejected", _("拒签")
+    RETURNING = "returning", _("退回中")
+    RETURNED = "returned", _("已退回")
+    EXCEPTION = "exception", _("疑难/异常")
+    LOST = "lost", _("丢失")
 
 
 TERMINAL_STATUSES = frozenset(
@@ -44,8 +46,15 @@ def is_terminal(status: str) -> bool:
 
 
 def status_label(status: str) -> str:
-    """Chinese label of a normalized status; an unknown value is shown as itself."""
+    """Label of a normalized status as a plain str, in the active language (Chinese unless a console
+    user reads English); an unknown value is shown as itself."""
     try:
-        return TrackingStatus(status).label
+        return str(TrackingStatus(status).label)
     except ValueError:
         return status
+
+
+def chinese_status_label(status: str) -> str:
+    """The Chinese label whatever language is active: for reasons, notes and messages written in Chinese."""
+    with translation.override(None):
+        return status_label(status)

@@ -12,7 +12,7 @@ from yundan.carriers.base import Allocation, AllocationRequest, CarrierError, Tr
 from yundan.carriers.sandbox.numbers import SCENARIOS, sandbox_waybill
 from yundan.carriers.sandbox.routing import label_routing
 from yundan.carriers.sandbox.trajectory import trajectory
-from yundan.tracking.statuses import is_terminal, status_label
+from yundan.tracking.statuses import chinese_status_label, is_terminal
 
 NO_TRACE = "暂无物流信息"
 
@@ -88,7 +88,7 @@ class SandboxCarrier:
         answers = {}
         for query, result in zip(queries, self.fetch_traces(queries).values(), strict=True):
             ended = next((e for e in reversed(result.events) if is_terminal(e.status)), None)
-            answers[query.waybill_no] = f"快件{status_label(ended.status)}，无法拦截" if ended else ""
+            answers[query.waybill_no] = f"快件{chinese_status_label(ended.status)}，无法拦截" if ended else ""
         return answers
 
     def check(self) -> str:

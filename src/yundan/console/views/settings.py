@@ -206,7 +206,7 @@ def carrier_enabled(request, pk: int):
 def _rule_label(name: str) -> str:
     if name == "stalled_remote":
         return _("中转停滞（偏远省份）")
-    return ExceptionKind(name).label
+    return str(ExceptionKind(name).label)
 
 
 @admin_required

@@ -19,11 +19,11 @@ from yundan.tracking.statuses import status_label
 
 
 def _kind(value: str) -> str:
-    return ExceptionKind(value).label
+    return str(ExceptionKind(value).label)
 
 
 def _state(value: str) -> str:
-    return ExceptionState(value).label
+    return str(ExceptionState(value).label)
 
 
 class Command(BaseCommand):
@@ -91,7 +91,7 @@ class Command(BaseCommand):
             ["编号", "类型", "状态", "订单号", "运单号", "发现时间", "时长(小时)", "最近操作"],
             [[r["id"], _kind(r["kind"]), _state(r["state"]), r["order_no"], r["waybill_no"],
               short_time(r["opened_at"]), r["age_hours"],
-              ExceptionAction(r["last_action"]).label if r["last_action"] in ExceptionAction.values else
+              str(ExceptionAction(r["last_action"]).label) if r["last_action"] in ExceptionAction.values else
               {"opened": "发现", "auto_closed": "自动关闭"}.get(r["last_action"], "")] for r in data],
         )
 
@@ -127,7 +127,7 @@ class Command(BaseCommand):
         out.print(f"[bold]异常 #{exception.pk}[/] {_kind(exception.kind)} · {_state(exception.state)} · "
                   f"订单 {data['order_no']} · 运单 {data['waybill_no']} · 已 {data['age_hours']} 小时")
         out.print(f"原因：{exception.reason}")
-        out.print(f"包裹物流状态：{status_label(package.status)}；可执行：{'、'.join(ExceptionAction(a).label + f'({a})' for a in data['allowed_actions']) or '无'}")
+        out.print(f"包裹物流状态：{status_label(package.status)}；可执行：{'、'.join(f'{ExceptionAction(a).label}({a})' for a in data['allowed_actions']) or '无'}")
         print_table(["时间", "状态", "轨迹"], [[short_time(e["time"]), status_label(e["status"]),
                                              e["description"] + (" ⚠签收后" if e["after_terminal"] else "")]
                                             for e in data["events"]], title="物流轨迹（新的在上）")

@@ -59,7 +59,7 @@ class Command(BaseCommand):
         print_table(
             ["订单号", "店铺", "状态", "下单时间", "买家ID", "收货人", "电话", "物流单号"],
             (
-                [o.order_no, o.shop.name, OrderStatus(o.status).label,
+                [o.order_no, o.shop.name, str(OrderStatus(o.status).label),
                  short_time(iso_time(o.ordered_at)), o.buyer_id,
                  mask_name(o.receiver_name), mask_phone(o.receiver_phone),
                  " ".join(p.waybill_no for p in o.packages.all() if p.shipped_at and p.waybill_no)]
