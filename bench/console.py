@@ -14,7 +14,6 @@ the first list page, a search by the receiver phone's last 4 digits, a later pag
 import argparse
 import http.client
 import json
-import os
 import random
 import re
 import socket
@@ -25,7 +24,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from dataset import create_pg_database, generate, generate_events
+from dataset import database_env, generate, generate_events
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -47,12 +46,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     results = {}
     for database in args.databases.split(","):
-        env = {**os.environ, "YUNDAN_HOME": str(OUT / f"home-{database}"), "DJANGO_SETTINGS_MODULE": "yundan.settings"}
-        env.pop("YUNDAN_DATABASE_URL", None)
-        env.pop("YUNDAN_NOW", None)
-        if database == "postgres":
-            env["YUNDAN_DATABASE_URL"] = PG_URL
-            create_pg_database(PG_URL.rsplit("/", 1)[1])
+        env = database_env(OUT / f"home-{database}", database, PG_URL)
         prepared = subprocess.run([sys.executable, __file__, "--prepare", "--orders", str(args.orders),
                                    "--requests", str(args.requests)], env=env, check=True, capture_output=True,
                                   text=True)

@@ -136,3 +136,17 @@ def shipped_packages(numbers: list[str], carrier: str, due_at: str | None = None
             [(i, i, carrier, number, now, due_at, now, now) for i, number in zip(ids, numbers)],
         )
     return list(ids)
+
+
+def database_env(home, database: str, pg_url: str) -> dict:
+    """The environment of a benchmark's per-database process: its own YUNDAN_HOME, and for
+    ``postgres`` its own database (created if missing) instead of SQLite."""
+    import os
+
+    env = {**os.environ, "YUNDAN_HOME": str(home), "DJANGO_SETTINGS_MODULE": "yundan.settings"}
+    env.pop("YUNDAN_DATABASE_URL", None)
+    env.pop("YUNDAN_NOW", None)
+    if database == "postgres":
+        env["YUNDAN_DATABASE_URL"] = pg_url
+        create_pg_database(pg_url.rsplit("/", 1)[1])
+    return env

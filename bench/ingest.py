@@ -11,7 +11,6 @@ PostgreSQL database `yundan_bench_ingest`), emptied first. The events go through
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dataset import create_pg_database, shipped_packages
+from dataset import database_env, shipped_packages
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -52,12 +51,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     results = {}
     for database in args.databases.split(","):
-        env = {**os.environ, "YUNDAN_HOME": str(OUT / f"home-ingest-{database}"),
-               "DJANGO_SETTINGS_MODULE": "yundan.settings"}
-        env.pop("YUNDAN_DATABASE_URL", None)
-        if database == "postgres":
-            env["YUNDAN_DATABASE_URL"] = PG_URL
-            create_pg_database(PG_URL.rsplit("/", 1)[1])
+        env = database_env(OUT / f"home-ingest-{database}", database, PG_URL)
         command = [sys.executable, __file__, "--worker", database, "--packages", str(args.packages),
                    "--events-per-package", str(args.events_per_package)]
         output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)

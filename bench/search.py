@@ -11,14 +11,13 @@ in an expression, so no index can serve it). The scan takes ~0.1–1 s each, so 
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from dataset import create_pg_database, generate, order_values
+from dataset import database_env, generate, order_values
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -40,11 +39,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     results = {}
     for database in args.databases.split(","):
-        env = {**os.environ, "YUNDAN_HOME": str(OUT / f"home-{database}"), "DJANGO_SETTINGS_MODULE": "yundan.settings"}
-        env.pop("YUNDAN_DATABASE_URL", None)
-        if database == "postgres":
-            env["YUNDAN_DATABASE_URL"] = PG_URL
-            create_pg_database(PG_URL.rsplit("/", 1)[1])
+        env = database_env(OUT / f"home-{database}", database, PG_URL)
         command = [sys.executable, __file__, "--worker", database, "--orders", str(args.orders),
                    "--lookups", str(args.lookups), "--baseline-lookups", str(args.baseline_lookups)]
         output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
