@@ -156,7 +156,10 @@ else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": YUNDAN_HOME / "yundan.sqlite3"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Each web thread keeps its connection (and SQLite's page cache with it) between requests:
+    # reconnecting per request re-read the pages of a big database every time.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # A file, not memory: tests that run yundan in other processes share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(YUNDAN_HOME / "test.sqlite3")}
 
