@@ -22,14 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from dataset import generate, generate_events, order_values
+from dataset import generate, generate_events, log, order_values
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def setup_django():

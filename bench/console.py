@@ -24,7 +24,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from dataset import database_env, generate, generate_events
+from dataset import database_env, generate, generate_events, log, percentile, run_json
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -47,16 +47,12 @@ def main() -> None:
     results = {}
     for database in args.databases.split(","):
         env = database_env(OUT / f"home-{database}", database, PG_URL)
-        prepared = subprocess.run([sys.executable, __file__, "--prepare", "--orders", str(args.orders),
-                                   "--requests", str(args.requests)], env=env, check=True, capture_output=True,
-                                  text=True)
-        sys.stderr.write(prepared.stderr)
-        results[database] = measure(env, json.loads(prepared.stdout), args.requests)
+        prepared = run_json(__file__, ["--prepare", "--orders", str(args.orders), "--requests", str(args.requests)],
+                            env)
+        results[database] = measure(env, prepared, args.requests)
     print_report(args, results)
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def prepare(count: int, samples: int) -> None:
@@ -169,9 +165,6 @@ def measure(env: dict, keys: dict, count: int) -> dict:
         server.wait(timeout=30)
 
 
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def print_report(args, results: dict) -> None:

@@ -4,7 +4,10 @@ Deterministic: the same count gives the same rows, so a benchmark can rebuild an
 up (``order_values``) without asking the database.
 """
 
+import json
 import random
+import subprocess
+import sys
 import time
 
 STATUSES = ("awaiting_shipment", "shipped", "finished", "canceled", "locked")
@@ -150,3 +153,21 @@ def database_env(home, database: str, pg_url: str) -> dict:
         env["YUNDAN_DATABASE_URL"] = pg_url
         create_pg_database(pg_url.rsplit("/", 1)[1])
     return env
+
+
+def log(message: str) -> None:
+    """Benchmarks report progress on stderr; stdout carries their JSON result."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run_json(script: str, argv: list[str], env: dict):
+    """Run a benchmark's own process (``python script argv…``), pass its stderr on, and return the
+    JSON it prints."""
+    output = subprocess.run([sys.executable, script, *argv], env=env, check=True, capture_output=True, text=True)
+    sys.stderr.write(output.stderr)
+    return json.loads(output.stdout)

@@ -11,14 +11,13 @@ PostgreSQL database `yundan_bench_ingest`), emptied first. The events go through
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dataset import database_env, shipped_packages
+from dataset import database_env, log, run_json, shipped_packages
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -52,16 +51,11 @@ def main() -> None:
     results = {}
     for database in args.databases.split(","):
         env = database_env(OUT / f"home-ingest-{database}", database, PG_URL)
-        command = [sys.executable, __file__, "--worker", database, "--packages", str(args.packages),
-                   "--events-per-package", str(args.events_per_package)]
-        output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-        sys.stderr.write(output.stderr)
-        results[database] = json.loads(output.stdout)
+        results[database] = run_json(__file__, ["--worker", database, "--packages", str(args.packages),
+                                                "--events-per-package", str(args.events_per_package)], env)
     print_report(args, results)
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def traces(ids: list[int], per_package: int):

@@ -12,12 +12,11 @@ in an expression, so no index can serve it). The scan takes ~0.1–1 s each, so 
 import argparse
 import json
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from dataset import database_env, generate, order_values
+from dataset import database_env, generate, log, order_values, percentile, run_json
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -40,16 +39,12 @@ def main() -> None:
     results = {}
     for database in args.databases.split(","):
         env = database_env(OUT / f"home-{database}", database, PG_URL)
-        command = [sys.executable, __file__, "--worker", database, "--orders", str(args.orders),
-                   "--lookups", str(args.lookups), "--baseline-lookups", str(args.baseline_lookups)]
-        output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-        sys.stderr.write(output.stderr)
-        results[database] = json.loads(output.stdout)
+        results[database] = run_json(__file__, ["--worker", database, "--orders", str(args.orders),
+                                                "--lookups", str(args.lookups),
+                                                "--baseline-lookups", str(args.baseline_lookups)], env)
     print_report(args, results)
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def run_worker(args) -> None:
@@ -63,9 +58,6 @@ def run_worker(args) -> None:
     json.dump(measure(args.orders, args.lookups, args.baseline_lookups), sys.stdout)
 
 
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def measure(count: int, lookups: int, baseline_lookups: int) -> dict:
