@@ -64,7 +64,8 @@ def build(account: CarrierAccount) -> Carrier:
 _adapters: dict[tuple[int, object], Carrier] = {}
 
 
-def _adapter(account: CarrierAccount) -> Carrier:
+def adapter(account: CarrierAccount) -> Carrier:
+    """The account's adapter, built once per version of its settings."""
     key = (account.pk, account.updated_at)
     if key not in _adapters:
         for stale in [k for k in _adapters if k[0] == account.pk]:
@@ -101,4 +102,4 @@ def carrier_for(shop_id: int | None, courier: str, *, allocate: bool = False) ->
         raise CarrierError(
             f"没有可用于「{courier}」{need}的承运商账号；请先 yundan carriers add (no carrier account for {courier})"
         )
-    return _adapter(account)
+    return adapter(account)

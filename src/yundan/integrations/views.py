@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from yundan.carriers import kuaidi100
+from yundan.carriers.accounts import adapter
 from yundan.carriers.base import CarrierError
 from yundan.carriers.models import CarrierAccount
 from yundan.tracking.pushes import accept_push
@@ -31,8 +32,7 @@ def _read_push(request):
     problem = None
     for account in accounts:
         try:
-            settings = kuaidi100.read_settings(account.settings)
-            return kuaidi100.parse_push(request.POST, settings.salt, zone=settings.zone, com_codes=settings.com_codes)
+            return adapter(account).parse_push(request.POST)
         except kuaidi100.PushRejected as error:
             problem = error
         except CarrierError as error:
