@@ -11,7 +11,7 @@ from yundan.carriers.base import TraceResult
 from yundan.shipping.models import Package
 from yundan.tracking.ingest import ingest
 from yundan.tracking.schedule import Limits, Policy, next_refresh
-from yundan.tracking.services import checks_of
+from yundan.tracking.services import checks_of, last_change_of
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def accept_push(result: TraceResult, source: str, *, courier: str = "", subscrib
     done = ingest([(package.pk, result.events)], source)[package.pk]
     package.subscribed_at = (package.subscribed_at or now) if subscribed else None
     summary = done.summary
-    last_change = max(filter(None, (summary.last_event_at, package.shipped_at)), default=None)
+    last_change = last_change_of(package, summary)
     if stale:
         package.next_refresh_at, package.retired_at = None, package.retired_at or now
     else:

@@ -60,13 +60,18 @@ def checks_of(package: Package) -> Checks:
     return Checks(package.last_checked_at, package.checks_window_start, package.checks_in_window)
 
 
+def last_change_of(package: Package, summary: PackageSummary) -> datetime | None:
+    """When the package last changed: its latest event, or its shipment if it has none yet."""
+    return max(filter(None, (summary.last_event_at, package.shipped_at)), default=None)
+
+
 def _schedule(package: Package, summary: PackageSummary, now: datetime, checks: Checks, limits: Limits,
               policy: Policy) -> None:
     """Set the package's schedule fields in memory (saved in bulk by the caller)."""
     package.status, package.last_event_at, package.last_event_text = (
         summary.status, summary.last_event_at, summary.last_event_text
     )
-    last_change = max(filter(None, (summary.last_event_at, package.shipped_at)), default=None)
+    last_change = last_change_of(package, summary)
     package.last_checked_at, package.checks_window_start, package.checks_in_window = (
         checks.last_at, checks.window_start, checks.in_window
     )
@@ -180,10 +185,6 @@ def claim_due(limit: int) -> list[Package]:
 def refresh_due(limit: int | None = None, progress: Callable[[int], None] | None = None) -> list[RefreshOutcome]:
     """Refresh the packages whose next refresh has come (the worker runs this periodically)."""
     return refresh_packages(claim_due(limit or settings.YUNDAN_REFRESH_BATCH), progress)
-
-
-def due_count() -> int:
-    return Package.objects.filter(next_refresh_at__lte=clock.now(), shipped_at__isnull=False).count()
 
 
 def subscribe_packages(packages: Iterable[Package]) -> dict[int, str]:
