@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "yundan.batch",
     "yundan.exceptions",
     "yundan.integrations",
+    "yundan.api",
+    "yundan.webhooks",
     "yundan.console",
     "huey.contrib.djhuey",
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "yundan.webhooks"
+    verbose_name = "Webhook 推送"
