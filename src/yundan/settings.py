@@ -88,6 +88,15 @@ HUEY = {
     "consumer": {"workers": int(_env("WORKER_THREADS", "2")), "worker_type": "thread", "periodic": True},
 }
 
+# Django's cache (the shared rate limiter, yundan.ratelimit, counts in it): Redis when configured, so
+# every web process shares one count; this process's memory otherwise.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": YUNDAN_REDIS_URL,
+        "KEY_PREFIX": "yundan",
+    } if YUNDAN_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
