@@ -9,7 +9,7 @@ from fakes.jd_jos import ACCESS_TOKEN, APP_KEY, APP_SECRET, CUSTOMER_CODE, ETMS_
 from yundan.carriers.base import Address, AllocationRequest, CarrierError, Routing, TraceQuery
 from yundan.carriers.http import CarrierHttp
 from yundan.carriers.jd import JOS_KIND, JosCarrier
-from yundan.carriers.jd.jos import JosClient, JosGatewayError, sign, unwrap
+from yundan.carriers.jd.gateway import JosClient, JosGatewayError, sign, unwrap
 from yundan.carriers.jd.settings import JOS_KEYS
 
 SH = ZoneInfo("Asia/Shanghai")
