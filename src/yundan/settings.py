@@ -77,6 +77,13 @@ YUNDAN_REFRESH_BATCH = int(_env("REFRESH_BATCH", "5000"))
 YUNDAN_EXCEPTION_HOURS = _numbers_by_name("EXCEPTION_HOURS", "stalled=48", float)
 YUNDAN_REMOTE_PROVINCES = [p for p in _env("REMOTE_PROVINCES").replace(" ", "").split(",") if p]
 
+# The 看板 (dashboard) numbers are recomputed by the worker every this many minutes (1–59; see
+# docs/dashboard.md): the page reads the last result instead of scanning every order per view.
+_dashboard_minutes = _env("DASHBOARD_REFRESH_MINUTES", "10")
+if not _dashboard_minutes.isdigit() or not 1 <= int(_dashboard_minutes) <= 59:
+    raise ValueError(f"YUNDAN_DASHBOARD_REFRESH_MINUTES={_dashboard_minutes!r}: expected whole minutes from 1 to 59")
+YUNDAN_DASHBOARD_REFRESH_MINUTES = int(_dashboard_minutes)
+
 # Background work (Huey): SQLite in YUNDAN_HOME by default; Redis when YUNDAN_REDIS_URL is set.
 YUNDAN_REDIS_URL = _env("REDIS_URL")
 HUEY = {
