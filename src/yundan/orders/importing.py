@@ -184,29 +184,49 @@ ORDER_FIELDS = (
 )
 
 
-def save_order(shop: Shop, rows: list[OrderRow], report: ImportReport) -> None:
-    first = rows[0].values
-    fields = {name: first[name] for name in ORDER_FIELDS}
-    order = Order.objects.select_for_update().filter(shop=shop, order_no=first["order_no"]).first()
+@dataclass(frozen=True)
+class Stored:
+    """What ``store_order`` did: created / updated / unchanged, and a warning when a status was kept."""
+
+    outcome: str
+    warning: str = ""
+
+
+def store_order(shop: Shop, order_no: str, fields: dict, items: list[dict] | None) -> Stored:
+    """Create or update one order (``ORDER_FIELDS`` and its items); the caller owns the transaction.
+
+    ``items`` (dicts with sku_id, item_name, quantity) replace the stored ones; None keeps them. A status
+    the order cannot move to from where it is (an older export, a stale ERP) is not applied: the
+    current status stays and the warning says so.
+    """
+    order = Order.objects.select_for_update().filter(shop=shop, order_no=order_no).first()
     if order is None:
-        order = Order.objects.create(shop=shop, order_no=first["order_no"], **fields)
-        save_items(order, item_rows(rows))
-        report.created += 1
-        return
+        order = Order.objects.create(shop=shop, order_no=order_no, **fields)
+        save_items(order, items or [])
+        return Stored("created")
+    warning = ""
     if fields["status"] != order.status and not can_move(order.status, fields["status"]):
-        report.warnings.append(
-            f"第 {rows[0].row} 行：订单 {order.order_no} 当前为「{chinese(OrderStatus(order.status).label)}」，"
-            f"文件中为「{chinese(OrderStatus(fields['status']).label)}」，保留当前状态"
+        warning = (
+            f"订单 {order.order_no} 当前为「{chinese(OrderStatus(order.status).label)}」，"
+            f"不能改为「{chinese(OrderStatus(fields['status']).label)}」，保留当前状态"
         )
-        fields["status"] = order.status
+        fields = {**fields, "status": order.status}
     changed = [name for name, value in fields.items() if getattr(order, name) != value]
     for name in changed:
         setattr(order, name, fields[name])
-    if save_items(order, item_rows(rows)) or changed:
+    items_changed = items is not None and save_items(order, items)
+    if items_changed or changed:
         order.save()  # also when only items changed: updated_at tells syncing systems to look
-        report.updated += 1
-    else:
-        report.unchanged += 1
+        return Stored("updated", warning)
+    return Stored("unchanged", warning)
+
+
+def save_order(shop: Shop, rows: list[OrderRow], report: ImportReport) -> None:
+    first = rows[0].values
+    stored = store_order(shop, first["order_no"], {name: first[name] for name in ORDER_FIELDS}, item_rows(rows))
+    setattr(report, stored.outcome, getattr(report, stored.outcome) + 1)
+    if stored.warning:
+        report.warnings.append(f"第 {rows[0].row} 行：{stored.warning}")
 
 
 def item_rows(rows: list[OrderRow]) -> list[dict]:
