@@ -7,15 +7,17 @@ still failing after the last try becomes a ``CarrierError`` naming the host, nev
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import httpx
+import urllib3
 
 from yundan.carriers.base import CarrierError
 
@@ -55,46 +57,88 @@ class RateLimiter:
             self._sleep(start - now)
 
 
+@dataclass(frozen=True)
+class Response:
+    status_code: int
+    content: bytes
+    charset: str = "utf-8"
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.charset, errors="replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def _charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            return value.strip('"')
+    return "utf-8"
+
+
+def _proxy_for(url: str) -> str:
+    """The proxy the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``) names for ``url``."""
+    parts = urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme, "")
+    if proxy and urllib.request.proxy_bypass(parts.hostname or ""):
+        return ""
+    return proxy
+
+
 class CarrierHttp:
     """One carrier account's HTTP: a pool of ``concurrency`` threads, each with its own keep-alive
-    connection. Per-thread clients, because one shared httpx pool makes every request scan every
-    connection under one lock: at 32 threads that, not the network, was the limit."""
+    connections (urllib3). Per-thread pools, because one shared pool makes every request wait on
+    its lock; urllib3 rather than httpx, because at 32 requests in flight the client's own work
+    per request was the limit, and urllib3 spends about half of httpx's CPU on each."""
 
     def __init__(self, settings: HttpSettings = HttpSettings(), sleep: Callable[[float], None] = time.sleep):
         self.settings = settings
         self._sleep = sleep
         self._limiter = RateLimiter(settings.rate_per_second)
+        self._timeout = urllib3.Timeout(connect=settings.timeout, read=settings.timeout)
         self._local = threading.local()
-        self._clients: list[httpx.Client] = []
+        self._managers: list[urllib3.PoolManager] = []
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
-    def _client(self) -> httpx.Client:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = httpx.Client(
-                timeout=self.settings.timeout,
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                headers={"User-Agent": "yundan"},
-            )
-            self._local.client = client
+    def _manager(self, proxy: str) -> urllib3.PoolManager:
+        managers = getattr(self._local, "managers", None)
+        if managers is None:
+            managers = self._local.managers = {}
+        manager = managers.get(proxy)
+        if manager is None:
+            options = dict(maxsize=1, retries=False, timeout=self._timeout, headers={"User-Agent": "yundan"})
+            manager = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+            managers[proxy] = manager
             with self._lock:
-                self._clients.append(client)
-        return client
+                self._managers.append(manager)
+        return manager
 
-    def post(self, url: str, **kwargs) -> httpx.Response:
-        """POST with retries; ``kwargs`` go to httpx (``data``, ``content``, ``params``, ``headers``)."""
+    def post(self, url: str, *, data: Mapping[str, str] | None = None, content: bytes | None = None,
+             params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None) -> Response:
+        """POST a form (``data``) or a ready body (``content``) with retries; ``params`` go in the URL."""
         host = urlsplit(url).netloc or url
+        headers = dict(headers or {})
+        if data is not None:
+            content = urlencode(data).encode()
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params)
+        manager = self._manager(_proxy_for(url))
         delay = self.settings.backoff
         for attempt in range(self.settings.retries + 1):
             self._limiter.acquire()
             try:
-                response = self._client().post(url, **kwargs)
-            except httpx.TimeoutException:
+                answer = manager.request("POST", url, body=content, headers=headers)
+            except urllib3.exceptions.TimeoutError:
                 problem = f"{host} 请求超时 ({self.settings.timeout:g} s)"
-            except httpx.TransportError as exc:
+            except urllib3.exceptions.HTTPError as exc:
                 problem = f"{host} 无法连接 ({type(exc).__name__})"
             else:
+                response = Response(answer.status, answer.data, _charset(answer.headers.get("Content-Type", "")))
                 if response.status_code not in RETRIED_STATUSES:
                     if response.status_code >= 400:
                         raise CarrierError(f"{host} 返回 HTTP {response.status_code}: {response.text[:200]}")
@@ -122,8 +166,8 @@ class CarrierHttp:
     def close(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
-            clients, self._clients = self._clients, []
+            managers, self._managers = self._managers, []
         if pool is not None:
             pool.shutdown(wait=True)
-        for client in clients:
-            client.close()
+        for manager in managers:
+            manager.clear()
