@@ -10,3 +10,15 @@ class UserPreference(models.Model):
 
     class Meta:
         verbose_name = "用户偏好"
+
+
+class DashboardSnapshot(models.Model):
+    """The 看板's numbers as last computed (console.dashboard_snapshot): the page reads this one row
+    instead of counting a million orders on every view. Only the newest is kept."""
+
+    computed_at = models.DateTimeField("计算时间")
+    seconds = models.FloatField("计算用时(秒)")
+    numbers = models.JSONField("数据")
+
+    class Meta:
+        verbose_name = "看板数据"
