@@ -84,6 +84,9 @@ if not _dashboard_minutes.isdigit() or not 1 <= int(_dashboard_minutes) <= 59:
     raise ValueError(f"YUNDAN_DASHBOARD_REFRESH_MINUTES={_dashboard_minutes!r}: expected whole minutes from 1 to 59")
 YUNDAN_DASHBOARD_REFRESH_MINUTES = int(_dashboard_minutes)
 
+# REST API (docs/api.md): requests a minute per API key; past it the API answers 429 with Retry-After.
+YUNDAN_API_RATE_LIMIT = int(_env("API_RATE_LIMIT", "600"))
+
 # Background work (Huey): SQLite in YUNDAN_HOME by default; Redis when YUNDAN_REDIS_URL is set.
 YUNDAN_REDIS_URL = _env("REDIS_URL")
 HUEY = {
