@@ -77,6 +77,20 @@ YUNDAN_REFRESH_BATCH = int(_env("REFRESH_BATCH", "5000"))
 YUNDAN_EXCEPTION_HOURS = _numbers_by_name("EXCEPTION_HOURS", "stalled=48", float)
 YUNDAN_REMOTE_PROVINCES = [p for p in _env("REMOTE_PROVINCES").replace(" ", "").split(",") if p]
 
+# Webhooks out (docs/webhooks.md): the waits between tries (empty = the default of
+# yundan.webhooks.retry, "5s,5m,30m,2h,5h,10h,10h"), when an endpoint whose tries all fail is
+# disabled (a run this many hours long with at least this many failures), how the worker sends
+# (seconds per request, requests at once, deliveries per claim, an egress proxy such as smokescreen
+# so webhooks cannot reach internal addresses), and how long finished ones are kept.
+YUNDAN_WEBHOOK_RETRY_SCHEDULE = _env("WEBHOOK_RETRY_SCHEDULE")
+YUNDAN_WEBHOOK_DISABLE_AFTER_HOURS = float(_env("WEBHOOK_DISABLE_AFTER_HOURS", "24"))
+YUNDAN_WEBHOOK_DISABLE_MIN_FAILURES = int(_env("WEBHOOK_DISABLE_MIN_FAILURES", "5"))
+YUNDAN_WEBHOOK_TIMEOUT = float(_env("WEBHOOK_TIMEOUT", "15"))
+YUNDAN_WEBHOOK_CONCURRENCY = int(_env("WEBHOOK_CONCURRENCY", "8"))
+YUNDAN_WEBHOOK_BATCH = int(_env("WEBHOOK_BATCH", "200"))
+YUNDAN_WEBHOOK_PROXY = _env("WEBHOOK_PROXY")
+YUNDAN_WEBHOOK_KEEP_DAYS = int(_env("WEBHOOK_KEEP_DAYS", "30"))
+
 # The 看板 (dashboard) numbers are recomputed by the worker every this many minutes (1–59; see
 # docs/dashboard.md): the page reads the last result instead of scanning every order per view.
 _dashboard_minutes = _env("DASHBOARD_REFRESH_MINUTES", "10")

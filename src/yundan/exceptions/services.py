@@ -27,6 +27,7 @@ from yundan.text import chinese
 from yundan.tracking.models import TrackingEvent
 from yundan.tracking.services import trace_query
 from yundan.tracking.statuses import TERMINAL_STATUSES
+from yundan.webhooks import outbox
 
 SYSTEM = "system"
 CHUNK = 1000
@@ -91,6 +92,7 @@ def _open(package_id: int, kind: str, reason: str, result: SweepResult) -> None:
             exception = ParcelException.objects.create(
                 package_id=package_id, kind=kind, reason=reason, opened_at=clock.now())
             _log(exception, "opened", SYSTEM, "", reason)
+            outbox.exception_opened(exception)
     except IntegrityError:
         return  # another sweep opened it a moment ago
     result.opened[kind] += 1
@@ -101,6 +103,7 @@ def _auto_close(exception: ParcelException, status_label: str, result: SweepResu
     exception.state, exception.closed_at = ExceptionState.CLOSED, clock.now()
     exception.save(update_fields=["state", "closed_at", "updated_at"])
     _log(exception, "auto_closed", SYSTEM, before, f"包裹已恢复（当前物流状态：{status_label}），自动关闭")
+    outbox.exception_resolved(exception, "auto_closed")
     result.closed[exception.kind] += 1
 
 
@@ -238,4 +241,6 @@ def act(exception_id: int, action: str, *, actor: str, note: str = "", amount: s
             exception.closed_at = clock.now()
         exception.save()
         _log(exception, action, actor, before, "；".join(filter(None, [message, note.strip()])), money)
+        if target in CLOSED_STATES and before not in CLOSED_STATES:
+            outbox.exception_resolved(exception, action)
     return ActResult(exception, message, contact)

@@ -20,6 +20,7 @@ from yundan.shipping.models import Package
 from yundan.shipping.packages import add_packages, allocate_waybills
 from yundan.shipping.waybills import candidate_carriers, normalize_waybill
 from yundan.tracking.tasks import subscribe_shipped
+from yundan.webhooks import outbox
 
 ALREADY_SHIPPED = (OrderStatus.SHIPPED, OrderStatus.FINISHED)
 
@@ -107,6 +108,7 @@ def confirm_one(request: ShipmentRequest) -> ShipmentResult:
         # Tracking starts now: the first refresh is due at once, and carriers that push are asked to.
         ids = [p.pk for p in packages]
         Package.objects.filter(pk__in=ids).update(shipped_at=now, next_refresh_at=now)
+        outbox.shipment_confirmed(order, packages, now, resend=request.resend, order_moved=not request.resend)
         transaction.on_commit(lambda: subscribe_shipped(ids))
         return ShipmentResult(order.order_no, True, _shipped_waybills(order))
 

@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from yundan import clock
 from yundan.carriers.base import TraceEvent
 from yundan.tracking.events import PackageSummary, advance, after_terminal, content_hash, summarize
+from yundan.webhooks import outbox
+from yundan.webhooks.events import EventType
 
 CHUNK = 1000  # packages per transaction
 
@@ -110,6 +112,9 @@ def _ingest_chunk(chunk: list[tuple[int, Sequence[TraceEvent]]], source: str) ->
     outcome: dict[int, Ingested] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         summaries = _summaries(cursor, ids)
+        # Webhooks: one look per chunk at who wants status changes; nothing more when nobody does.
+        listeners = outbox.wanting(EventType.TRACKING_UPDATED)
+        status_before = {pk: summary.status for pk, summary in summaries.items()} if listeners else {}
         known = _known_hashes(cursor, ids)
         rows, updates, recounts = [], [], []
         for package_id, events in chunk:
@@ -149,6 +154,9 @@ def _ingest_chunk(chunk: list[tuple[int, Sequence[TraceEvent]]], source: str) ->
         ]
         if updates:
             cursor.executemany(_UPDATE_SUMMARY, updates)
+        if listeners:
+            outbox.tracking_changed(listeners, {pk: (status_before[pk], result.summary) for pk, result in outcome.items()
+                                                if result.summary.status != status_before[pk]})
     return outcome
 
 
