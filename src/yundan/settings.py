@@ -98,6 +98,11 @@ if not _dashboard_minutes.isdigit() or not 1 <= int(_dashboard_minutes) <= 59:
     raise ValueError(f"YUNDAN_DASHBOARD_REFRESH_MINUTES={_dashboard_minutes!r}: expected whole minutes from 1 to 59")
 YUNDAN_DASHBOARD_REFRESH_MINUTES = int(_dashboard_minutes)
 
+# JD order sync (docs/jd-sync.md): the worker runs each JD shop's sync every this many minutes, and
+# a refused shipment report is retried after this many minutes, doubling per try up to a day.
+YUNDAN_JD_SYNC_MINUTES = int(_env("JD_SYNC_MINUTES", "10"))
+YUNDAN_JD_SHIPMENT_RETRY_MINUTES = int(_env("JD_SHIPMENT_RETRY_MINUTES", "10"))
+
 # REST API (docs/api.md): requests a minute per API key; past it the API answers 429 with Retry-After.
 YUNDAN_API_RATE_LIMIT = int(_env("API_RATE_LIMIT", "600"))
 
