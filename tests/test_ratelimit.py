@@ -106,3 +106,22 @@ def test_with_redis_concurrent_hits_never_pass_more_than_the_limit(redis_cache):
     for thread in threads:
         thread.join()
     assert allowed.count(True) == 50 and len(allowed) == 160
+
+
+def test_a_client_is_its_remote_address_and_forwarded_for_is_ignored_from_untrusted_peers():
+    assert ratelimit.client_address("203.0.113.9", "1.2.3.4", []) == "203.0.113.9"
+    assert ratelimit.client_address("203.0.113.9", "1.2.3.4", ["10.0.0.0/8"]) == "203.0.113.9"
+
+
+def test_behind_trusted_proxies_the_client_is_the_rightmost_untrusted_hop():
+    proxies = ["10.0.0.0/8", "192.0.2.1"]
+    # The client wrote "6.6.6.6" itself; the proxies appended what they saw.
+    assert ratelimit.client_address("10.0.0.5", "6.6.6.6, 198.51.100.7, 192.0.2.1", proxies) == "198.51.100.7"
+    assert ratelimit.client_address("10.0.0.5", "", proxies) == "10.0.0.5"
+    assert ratelimit.client_address("10.0.0.5", "junk, 198.51.100.7", proxies) == "198.51.100.7"
+    assert ratelimit.client_address("10.0.0.5", "198.51.100.7, junk", proxies) == "10.0.0.5"
+
+
+def test_an_ipv6_client_is_counted_by_its_64_block():
+    assert ratelimit.client_address("2001:db8:1:2:aaaa::1", "", []) == "2001:db8:1:2::/64"
+    assert ratelimit.client_address("::ffff:198.51.100.7", "", []) == "198.51.100.7"

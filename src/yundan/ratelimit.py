@@ -13,6 +13,7 @@ A refused hit is not counted, so a client that waits ``retry_after`` seconds get
 that costs more than the limit can never pass and is refused with ``retry_after = window_seconds``.
 """
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ def hit(key: str, limit: int, window_seconds: int, cost: int = 1, *, now: float 
     current = _add(current_key, cost, timeout=2 * window_seconds)
     estimate = carried + current
     if estimate <= limit + _SLACK:
-        return Decision(True, 0, math.floor(limit - estimate))
+        return Decision(True, 0, math.floor(limit - estimate + _SLACK))
     try:
         cache.decr(current_key, cost)  # refused: not counted
     except ValueError:  # the key expired meanwhile: nothing left to take back
@@ -77,3 +78,36 @@ def _seconds_until_room(previous: int, current: int, cost: int, limit: int, elap
     # Next window: current·(1-g) ≤ room (nothing counted there yet).
     fraction = 1 - room / current if current else 0
     return max(1, math.ceil((1 - elapsed + fraction) * window_seconds - _SLACK))
+
+
+def client_address(remote_addr: str, forwarded_for: str, trusted_proxies: list[str]) -> str:
+    """The address to count a web client by.
+
+    ``REMOTE_ADDR``, unless it is one of ``trusted_proxies`` (addresses or networks, e.g.
+    ``10.0.0.0/8``): then the right-most ``X-Forwarded-For`` entry that is not a trusted proxy
+    (entries further left were written by the client and can be anything). An IPv6 client is
+    counted by its /64, the block one subscriber usually has to themself.
+    """
+    networks = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
+    address = _parsed(remote_addr)
+    if address is not None and any(address in network for network in networks):
+        for entry in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
+            hop = _parsed(entry)
+            if hop is None:
+                break  # a malformed hop: trust nothing further left, count the last good one
+            address = hop
+            if not any(hop in network for network in networks):
+                break
+    if address is None:
+        return remote_addr
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _parsed(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return address.ipv4_mapped or address if address.version == 6 else address

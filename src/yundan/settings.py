@@ -4,6 +4,7 @@ The defaults run on one machine with nothing else installed: SQLite in WAL mode 
 ``YUNDAN_HOME``. ``YUNDAN_DATABASE_URL`` switches to PostgreSQL with the same code.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -116,6 +117,19 @@ HUEY = {
     "connection": {"url": YUNDAN_REDIS_URL} if YUNDAN_REDIS_URL else {"filename": str(YUNDAN_HOME / "queue.sqlite3")},
     "consumer": {"workers": int(_env("WORKER_THREADS", "2")), "worker_type": "thread", "periodic": True},
 }
+
+# Public tracking page and buyer page (docs/public-pages.md): waybill numbers a minute per client
+# address (a lookup of N numbers costs N, a buyer lookup 1), and lookups an hour per order number on
+# the buyer page. The client address is REMOTE_ADDR, or X-Forwarded-For when the request comes
+# from one of YUNDAN_TRUSTED_PROXIES (comma-separated addresses or networks, e.g. 10.0.0.0/8).
+YUNDAN_PUBLIC_RATE_LIMIT = int(_env("PUBLIC_RATE_LIMIT", "30"))
+YUNDAN_BUYER_LOOKUPS_PER_ORDER = int(_env("BUYER_LOOKUPS_PER_ORDER", "10"))
+YUNDAN_TRUSTED_PROXIES = [p for p in _env("TRUSTED_PROXIES").replace(" ", "").split(",") if p]
+for _proxy in YUNDAN_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ValueError(f"YUNDAN_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network, e.g. 10.0.0.0/8") from None
 
 # Django's cache (the shared rate limiter, yundan.ratelimit, counts in it): Redis when configured, so
 # every web process shares one count; this process's memory otherwise.

@@ -1,1 +1,97 @@
-urlpatterns = []
+"""Public pages, open without login and linking nowhere into the console: the tracking page
+(/track, /track/<waybill>) and the buyer's order page (/my-order).
+
+What they may show is decided by ``tracking.public`` and ``orders.buyer``; these views parse the
+form, spend the client's rate-limit budget (``yundan.ratelimit``) and render.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from yundan import ratelimit
+from yundan.orders.buyer import BuyerQuery, find_buyer_orders
+from yundan.shipping.waybills import normalize_waybill
+from yundan.tracking.public import MAX_NUMBERS, TooManyNumbers, parse_waybill_numbers, track
+
+MINUTE, HOUR = 60, 3600
+
+
+def _client(request) -> str:
+    return ratelimit.client_address(request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", ""),
+                                    settings.YUNDAN_TRUSTED_PROXIES)
+
+
+def _too_many(request, decision: ratelimit.Decision):
+    """The friendly 429: how long to wait, and a Retry-After for programs."""
+    response = render(request, "console/public/limited.html", {"retry_after": decision.retry_after}, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
+def _spend(request, cost: int) -> ratelimit.Decision:
+    return ratelimit.hit(f"public:{_client(request)}", settings.YUNDAN_PUBLIC_RATE_LIMIT, MINUTE, cost)
+
+
+def _track_page(request, typed: str, numbers: list[str], error: str = ""):
+    context = {"typed": typed, "error": error, "max_numbers": MAX_NUMBERS}
+    if numbers:
+        decision = _spend(request, len(numbers))
+        if not decision.allowed:
+            return _too_many(request, decision)
+        found = track(numbers)
+        context["results"] = [(number, found.get(number, [])) for number in numbers]
+    return render(request, "console/public/track.html", context)
+
+
+@login_not_required
+@require_safe
+def track_form(request):
+    """GET /track?q=… : up to 10 numbers, one per line or separated by commas or spaces."""
+    typed = request.GET.get("q", "")
+    try:
+        numbers = parse_waybill_numbers(typed)
+    except TooManyNumbers as problem:
+        return _track_page(request, typed, [], _("一次最多查询 %(max)d 个运单号，输入了 %(count)d 个")
+                           % {"max": MAX_NUMBERS, "count": problem.count})
+    return _track_page(request, typed, numbers)
+
+
+@login_not_required
+@require_safe
+def track_waybill(request, waybill: str):
+    """GET /track/<waybill>: one number, a link to share."""
+    number = normalize_waybill(waybill)
+    return _track_page(request, number, [number] if number else [])
+
+
+@login_not_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_order(request):
+    """The buyer's lookup: a POST form, so the phone digits stay out of URLs, logs and history."""
+    context = {"form": request.POST}
+    if request.method == "POST":
+        try:
+            query = BuyerQuery.parse(request.POST.get("order_no", ""), request.POST.get("phone_last4", ""))
+        except ValueError as problem:
+            context["error"] = str(problem)
+        else:
+            for decision in (_spend(request, 1), ratelimit.hit(f"buyer-order:{query.order_no}",
+                                                               settings.YUNDAN_BUYER_LOOKUPS_PER_ORDER, HOUR)):
+                if not decision.allowed:
+                    return _too_many(request, decision)
+            context["orders"] = find_buyer_orders(query)
+            context["looked_up"] = True
+    response = render(request, "console/public/my_order.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+urlpatterns = [
+    path("track", track_form, name="track"),
+    path("track/<str:waybill>", track_waybill, name="track-waybill"),
+    path("my-order", my_order, name="my-order"),
+]
