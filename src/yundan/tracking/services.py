@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -105,26 +106,49 @@ def _current(package: Package) -> PackageSummary:
     return PackageSummary(package.status, package.last_event_at, package.last_event_text)
 
 
-def _refresh_slice(carrier: Carrier, packages: list[Package], now: datetime, policy: Policy) -> list[RefreshOutcome]:
+@dataclass
+class _Slice:
+    """Up to ``SLICE`` packages of one carrier: those the carrier's limits let us ask about now, and
+    the outcomes of those it doesn't."""
+
+    asked: list[Package]
+    outcomes: list[RefreshOutcome]
+
+
+def _plan(carrier: Carrier, packages: list[Package], now: datetime) -> _Slice:
     limits = limits_of(carrier)
-    outcomes, asked = [], []
+    part = _Slice([], [])
     for package in packages:
         allowed = earliest_allowed(checks_of(package), limits)
         if allowed is not None and allowed > now:
             package.next_refresh_at = allowed
-            outcomes.append(RefreshOutcome(
+            part.outcomes.append(RefreshOutcome(
                 package, 0, True, f"{carrier.name} 限制查询频率，{localtime(allowed):%m-%d %H:%M} 后再查 (rate limited)"
             ))
         else:
-            asked.append(package)
+            part.asked.append(package)
+    return part
+
+
+def _fetch(carrier: Carrier, part: _Slice) -> dict | CarrierError:
+    """The carrier's answers for the slice (no database work: it runs beside the storing)."""
     try:
-        results = carrier.fetch_traces([trace_query(p) for p in asked]) if asked else {}
+        return carrier.fetch_traces([trace_query(p) for p in part.asked]) if part.asked else {}
     except CarrierError as error:
-        outcomes.extend(RefreshOutcome(p, 0, False, str(error)) for p in asked)
+        return error
+
+
+def _store(carrier: Carrier, part: _Slice, results: dict | CarrierError, now: datetime,
+           policy: Policy) -> list[RefreshOutcome]:
+    outcomes = part.outcomes
+    if isinstance(results, CarrierError):
+        outcomes.extend(RefreshOutcome(p, 0, False, str(results)) for p in part.asked)
         _save_schedules([o.package for o in outcomes])
         return outcomes
-    stored = ingest(((p.pk, results[p.waybill_no].events) for p in asked if p.waybill_no in results), carrier.code)
-    for package in asked:
+    limits = limits_of(carrier)
+    stored = ingest(((p.pk, results[p.waybill_no].events) for p in part.asked if p.waybill_no in results),
+                    carrier.code)
+    for package in part.asked:
         result = results.get(package.waybill_no)
         done = stored.get(package.pk) or Ingested(0, _current(package), False)
         _schedule(package, done.summary, now, checks_of(package).after_one_more(now), limits, policy)
@@ -133,6 +157,24 @@ def _refresh_slice(carrier: Carrier, packages: list[Package], now: datetime, pol
         else:
             outcomes.append(RefreshOutcome(package, done.new_events, result.found, result.error))
     _save_schedules([o.package for o in outcomes])
+    return outcomes
+
+
+def _refresh_group(carrier: Carrier, group: list[Package], now: datetime, policy: Policy,
+                   progress: Callable[[int], None] | None) -> list[RefreshOutcome]:
+    """Slice by slice; the next slice's carrier calls run in a thread while this slice is stored,
+    so the network wait hides the database work."""
+    parts = [_plan(carrier, group[start:start + SLICE], now) for start in range(0, len(group), SLICE)]
+    outcomes: list[RefreshOutcome] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-ahead") as ahead:
+        fetching = ahead.submit(_fetch, carrier, parts[0])
+        for index, part in enumerate(parts):
+            results = fetching.result()
+            if index + 1 < len(parts):
+                fetching = ahead.submit(_fetch, carrier, parts[index + 1])
+            outcomes.extend(_store(carrier, part, results, now, policy))
+            if progress:
+                progress(len(part.asked) + len(part.outcomes))
     return outcomes
 
 
@@ -157,11 +199,7 @@ def refresh_packages(packages: Sequence[Package], progress: Callable[[int], None
             if progress:
                 progress(len(group))
             continue
-        for start in range(0, len(group), SLICE):
-            part = group[start:start + SLICE]
-            outcomes.extend(_refresh_slice(carrier, part, now, policy))
-            if progress:
-                progress(len(part))
+        outcomes.extend(_refresh_group(carrier, group, now, policy, progress))
     return outcomes
 
 
