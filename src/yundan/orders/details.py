@@ -47,7 +47,8 @@ def package_note(package: Package, order_no: str) -> str:
     return NOT_PRINTED_NOTE
 
 
-def package_data(package: Package, order_no: str) -> dict:
+def package_summary(package: Package, order_no: str) -> dict:
+    """A package without its timeline (lists and feeds that show many)."""
     return {
         "sequence": package.sequence,
         "waybill_no": package.waybill_no,
@@ -60,6 +61,12 @@ def package_data(package: Package, order_no: str) -> dict:
         "status_label": package_state_label(package),
         "last_event_at": iso_time(package.last_event_at),
         "note": package_note(package, order_no),
+    }
+
+
+def package_data(package: Package, order_no: str) -> dict:
+    return {
+        **package_summary(package, order_no),
         "events": [
             {
                 "time": iso_time(event.time),
