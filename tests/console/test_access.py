@@ -14,6 +14,8 @@ PUBLIC = {"healthz", "kuaidi100-push", "login", "track", "track-waybill", "my-or
 
 def console_patterns(resolver=None, prefix=""):
     for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver) and str(entry.pattern) == "api/v1/":
+            continue  # the REST API refuses by key, not by login: tests/api/test_every_operation.py
         if isinstance(entry, URLResolver):
             yield from console_patterns(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern) and entry.name not in PUBLIC:
