@@ -33,6 +33,7 @@ from yundan.integrations.jd_api import JdOrderApi, order_api
 from yundan.integrations.jd_orders import PulledOrder, RejectedOrder, pulled_order, rejection_reason
 from yundan.integrations.jd_settings import SyncOptions, options
 from yundan.integrations.models import JdOrder, JdOrderRejection, JdOrderSync
+from yundan.orders.details import iso_time
 from yundan.orders.models import Order
 from yundan.orders.upsert import REJECTED, upsert_order
 
@@ -57,10 +58,7 @@ class SyncReport:
     error: str = ""
 
     def as_dict(self) -> dict:
-        values = asdict(self)
-        for key in ("start", "watermark"):
-            values[key] = values[key].isoformat() if values[key] else None
-        return values
+        return asdict(self) | {"start": iso_time(self.start), "watermark": iso_time(self.watermark)}
 
 
 class WindowUnstable(CarrierError):
