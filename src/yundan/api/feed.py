@@ -18,6 +18,10 @@ item added, changed or removed, a package added or removed, and a package's carr
 number, printing, shipment or tracking status changing. Tracking events that do not change the
 status, and the refresh schedule, do not move an order.
 
+A page is read in one snapshot (``read_snapshot``): the feed rows and the orders, items and packages
+they point at are the same moment's, so an order is never shown in a state newer than its place in the
+feed (which would show that state twice).
+
 Triggers rather than code in each writer: packages and tracking are written by bulk updates in
 several apps, and a trigger cannot be forgotten by the next one. They are (re)installed after every
 ``migrate`` (SQLite drops a table's triggers when a migration rebuilds the table).
@@ -25,7 +29,10 @@ several apps, and a trigger cannot be forgotten by the next one. They are (re)in
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 ADVISORY_LOCK = 0x79756E64616E  # "yundan": one lock per database, held from numbering to commit
 
@@ -124,3 +131,28 @@ def backfill(using: str = DEFAULT_DB_ALIAS) -> int:
                 "WHERE NOT EXISTS (SELECT 1 FROM api_orderfeedentry f WHERE f.order_id = o.id)"
             )
         return cursor.rowcount
+
+
+@contextmanager
+def read_snapshot() -> Iterator[None]:
+    """Every query inside sees the database as of one moment, without blocking writers.
+
+    PostgreSQL: a read-only REPEATABLE READ transaction. SQLite (WAL): a plain deferred read
+    transaction — Django would open it IMMEDIATE, taking the one write lock for a mere read.
+    Inside a transaction already open (a test's), that transaction's view is used as it is.
+    """
+    if connection.in_atomic_block:
+        yield
+    elif connection.vendor == "postgresql":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("COMMIT")

@@ -10,6 +10,7 @@ from ninja import Query, Router
 from yundan.api import auth
 from yundan.api.cursors import bad_cursor, decode_cursor, encode_cursor
 from yundan.api.errors import ApiError, errors
+from yundan.api.feed import read_snapshot
 from yundan.api.models import OrderFeedEntry, Scope
 from yundan.api.schemas import OrderOut, OrderPageOut, OrderSearch, UpsertIn, UpsertOut
 from yundan.orders.details import iso_time, package_summary, receiver_data
@@ -191,12 +192,14 @@ def feed_page(cursor: dict, limit: int, full: bool) -> dict:
         entries = entries.filter(changed_at__gte=since)
     if cursor.get("shop"):
         entries = entries.filter(order__shop__name=str(cursor["shop"]))
-    rows = list(entries.values_list("order_id", "seq")[: limit + 1])
-    shown = rows[:limit]
-    by_id = with_packages(Order.objects.filter(pk__in=[order_id for order_id, _ in shown])).in_bulk()
+    with read_snapshot():
+        rows = list(entries.values_list("order_id", "seq")[: limit + 1])
+        shown = rows[:limit]
+        by_id = with_packages(Order.objects.filter(pk__in=[order_id for order_id, _ in shown])).in_bulk()
+        orders = [order_out(by_id[order_id], full) for order_id, _ in shown if order_id in by_id]
     last_seq = shown[-1][1] if shown else seq
     return {
-        "orders": [order_out(by_id[order_id], full) for order_id, _ in shown if order_id in by_id],
+        "orders": orders,
         "next_cursor": encode_cursor({**cursor, "seq": last_seq}),
         "has_more": len(rows) > limit,
     }
