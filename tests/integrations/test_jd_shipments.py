@@ -125,6 +125,21 @@ def test_an_order_jd_shipped_or_canceled_meanwhile_is_closed(jd, jos, settings):
     assert len(jos.shipments) == 0
 
 
+def test_a_closed_report_opens_again_when_jd_awaits_the_shipment_again(jd, jos, settings):
+    ship(A, ("sf", "SF1234567890123"))
+    jos.shipment_refusals[A] = ("10200", "订单已锁定")
+    report_shipments(jd)
+    jos.orders[A].update(orderState="LOCKED", modified="2026-11-27 10:01:00")
+    settings.YUNDAN_NOW = NOW + timedelta(minutes=10)
+    sync_orders(jd)
+    assert report_shipments(jd).closed == [{"order_no": A, "reason": "京东订单已是 LOCKED"}]
+    del jos.shipment_refusals[A]
+    jos.orders[A].update(orderState="WAIT_SELLER_STOCK_OUT", modified="2026-11-27 10:12:00")
+    settings.YUNDAN_NOW = NOW + timedelta(minutes=20)
+    sync_orders(jd)
+    assert report_shipments(jd).accepted == [A] and report(A).attempts == 2
+
+
 def test_an_expired_token_stops_the_run_and_leaves_the_rest_for_later(jd, jos):
     ship(A, ("sf", "SF1234567890123"))
     ship(B, ("yto", "YT1234567890123"))

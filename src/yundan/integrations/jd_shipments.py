@@ -4,7 +4,8 @@ Which orders: those pulled from JD (``JdOrder``) that shipped here (a package wi
 while JD still shows them awaiting shipment (``report_states``). One report row per order records
 every try: JD's reason when it refuses, a retry after a growing delay (doubling from
 ``YUNDAN_JD_SHIPMENT_RETRY_MINUTES`` up to a day), and ``accepted`` — final — when JD takes it.
-An order whose JD state moves on without us (shipped in the JD backend, canceled) is closed.
+An order whose JD state moves on without us (shipped in the JD backend, canceled, locked) is
+closed, and opened again should JD await its shipment again (a lock lifted).
 
 On the wire (reference §2.4 [C]): ``logiCoprId`` is JD's carrier id, several joined by "|";
 ``logiNo`` the waybill numbers, "|" between carriers and "," within one, in the same order.
@@ -79,12 +80,16 @@ def _queue_new(sync: JdOrderSync, opts: SyncOptions, now: datetime) -> None:
     )
 
 
-def _close_moved_on(sync: JdOrderSync, opts: SyncOptions, report: ShipmentsReport) -> None:
-    open_reports = JdShipmentReport.objects.filter(order__jd_order__sync=sync, state__in=(State.PENDING, State.FAILED))
-    moved = open_reports.exclude(order__jd_order__state__in=opts.report_states)
+def _follow_jd_state(sync: JdOrderSync, opts: SyncOptions, now: datetime, report: ShipmentsReport) -> None:
+    """Close the open reports of orders JD no longer awaits (shipped in the JD backend, canceled,
+    locked); reopen closed ones JD awaits again (a lock lifted)."""
+    reports = JdShipmentReport.objects.filter(order__jd_order__sync=sync)
+    moved = reports.filter(state__in=(State.PENDING, State.FAILED)).exclude(order__jd_order__state__in=opts.report_states)
     for order_no, state in moved.values_list("order__order_no", "order__jd_order__state"):
         report.closed.append({"order_no": order_no, "reason": f"京东订单已是 {state}"})
     moved.update(state=State.CLOSED, last_error="京东订单状态已变化，不再回传 (JD state moved on)", next_attempt_at=None)
+    reports.filter(state=State.CLOSED, order__jd_order__state__in=opts.report_states).update(
+        state=State.PENDING, last_error="", next_attempt_at=now)
 
 
 def _due(sync: JdOrderSync, now: datetime) -> list[int]:
@@ -143,7 +148,7 @@ def report_shipments(sync: JdOrderSync) -> ShipmentsReport:
     try:
         opts = options(sync.settings)
         _queue_new(sync, opts, now)
-        _close_moved_on(sync, opts, report)
+        _follow_jd_state(sync, opts, now, report)
         due = _due(sync, now)
         if not due:
             return report
