@@ -114,8 +114,11 @@ def send(http: urllib3.PoolManager, delivery: Delivery) -> Outcome:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        response = http.request("POST", endpoint.url, body=body, headers=headers, preload_content=False)
+        response = http.request("POST", endpoint.url, body=body, headers=headers, preload_content=False,
+                                redirect=False)
         excerpt = _read_excerpt(response)
+    except urllib3.exceptions.NewConnectionError as error:  # a subclass of the timeout error, but refused
+        return Outcome(at, None, took(), error=f"无法连接：{_why(error)}")
     except urllib3.exceptions.TimeoutError:
         return Outcome(at, None, took(), error=f"超时（{settings.YUNDAN_WEBHOOK_TIMEOUT:g} 秒无应答）")
     except (urllib3.exceptions.HTTPError, OSError) as error:
@@ -182,7 +185,7 @@ def record(deliveries: list[Delivery], outcomes: list[Outcome], policy: RetryPol
 def _http() -> urllib3.PoolManager:
     """Connections for one run, shared by its threads. No retries (the schedule retries) and no
     redirects: a 3xx is a failure, to fix in the endpoint's URL (Standard Webhooks)."""
-    options = dict(num_pools=50, maxsize=settings.YUNDAN_WEBHOOK_CONCURRENCY, retries=False, redirect=False,
+    options = dict(num_pools=50, maxsize=settings.YUNDAN_WEBHOOK_CONCURRENCY, retries=False,
                    timeout=urllib3.Timeout(connect=settings.YUNDAN_WEBHOOK_TIMEOUT,
                                            read=settings.YUNDAN_WEBHOOK_TIMEOUT))
     proxy = settings.YUNDAN_WEBHOOK_PROXY

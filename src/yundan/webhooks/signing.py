@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 import time
 
 PREFIX = "whsec_"
@@ -42,10 +43,19 @@ def headers(secret: str, msg_id: str, body: bytes, timestamp: int | None = None)
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_last_id = 0
+_id_lock = threading.Lock()
 
 
 def new_message_id(moment_ms: int) -> str:
-    """``msg_`` + 26 characters: 48 bits of milliseconds then 80 random bits (Crockford base32),
-    so ids sort by creation time and never contain a dot (the signed content is dot-joined)."""
+    """``msg_`` + 26 characters: 48 bits of milliseconds then 80 random bits (Crockford base32, as a
+    ULID), so ids sort by creation time and never contain a dot (the signed content is dot-joined).
+    Within one millisecond (or under a frozen clock) each id is the previous one plus one, so the
+    ids one process makes keep their order."""
+    global _last_id
     value = (moment_ms & (2**48 - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    with _id_lock:
+        if value >> 80 <= _last_id >> 80:
+            value = _last_id + 1
+        _last_id = value
     return "msg_" + "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
