@@ -26,3 +26,4 @@ api = NinjaAPI(
 )
 install_handlers(api)
 api.add_router("/orders", "yundan.api.orders.router")
+api.add_router("", "yundan.api.packages.router")
