@@ -64,43 +64,38 @@ VALUES ({row}.{column}, COALESCE((SELECT MAX(seq) FROM api_orderfeedentry), 0) +
 """
 
 
-def _changed(columns: tuple[str, ...] | None, distinct: str) -> str:
-    if columns is None:
-        return ""
+def _changed(columns: tuple[str, ...], distinct: str) -> str:
     return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in columns)
 
 
-def _postgres_statements() -> list[str]:
-    statements = [_POSTGRES_FUNCTION]
+def _triggers():
+    """(trigger name, table, event, order id column, WHEN columns) of each watched write."""
     for table, column, columns in WATCHED:
         for event in ("INSERT", "UPDATE", "DELETE"):
             if table == "orders_order" and event == "DELETE":
                 continue  # a deleted order has nothing left to read
-            name = f"api_feed_{table}_{event.lower()}"
-            when = _changed(columns, "IS DISTINCT FROM") if event == "UPDATE" else ""
-            statements += [
-                f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                f"CREATE CONSTRAINT TRIGGER {name} AFTER {event} ON {table} DEFERRABLE INITIALLY DEFERRED "
-                f"FOR EACH ROW {f'WHEN ({when}) ' if when else ''}EXECUTE FUNCTION api_order_feed_touch('{column}')",
-            ]
+            yield f"api_feed_{table}_{event.lower()}", table, event, column, columns if event == "UPDATE" else None
+
+
+def _postgres_statements() -> list[str]:
+    statements = [_POSTGRES_FUNCTION]
+    for name, table, event, column, columns in _triggers():
+        when = f"WHEN ({_changed(columns, 'IS DISTINCT FROM')}) " if columns else ""
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name} ON {table}",
+            f"CREATE CONSTRAINT TRIGGER {name} AFTER {event} ON {table} DEFERRABLE INITIALLY DEFERRED "
+            f"FOR EACH ROW {when}EXECUTE FUNCTION api_order_feed_touch('{column}')",
+        ]
     return statements
 
 
 def _sqlite_statements() -> list[str]:
     statements = []
-    for table, column, columns in WATCHED:
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            if table == "orders_order" and event == "DELETE":
-                continue
-            name = f"api_feed_{table}_{event.lower()}"
-            row = "OLD" if event == "DELETE" else "NEW"
-            on = f"UPDATE OF {', '.join(columns)}" if event == "UPDATE" and columns else event
-            when = _changed(columns, "IS NOT") if event == "UPDATE" else ""
-            statements += [
-                f"DROP TRIGGER IF EXISTS {name}",
-                f"CREATE TRIGGER {name} AFTER {on} ON {table} {f'WHEN {when} ' if when else ''}"
-                f"BEGIN {_SQLITE_TOUCH.format(row=row, column=column)} END",
-            ]
+    for name, table, event, column, columns in _triggers():
+        on = f"UPDATE OF {', '.join(columns)}" if columns else event
+        when = f"WHEN {_changed(columns, 'IS NOT')} " if columns else ""
+        touch = _SQLITE_TOUCH.format(row="OLD" if event == "DELETE" else "NEW", column=column)
+        statements += [f"DROP TRIGGER IF EXISTS {name}", f"CREATE TRIGGER {name} AFTER {on} ON {table} {when}BEGIN {touch} END"]
     return statements
 
 

@@ -13,10 +13,9 @@ from yundan.api.errors import ApiError, errors
 from yundan.api.feed import read_snapshot
 from yundan.api.models import OrderFeedEntry, Scope
 from yundan.api.schemas import OrderOut, OrderPageOut, OrderSearch, UpsertIn, UpsertOut
-from yundan.orders.details import iso_time, package_summary, receiver_data
+from yundan.orders.details import iso_time, order_data, package_summary
 from yundan.orders.models import Order, Shop
 from yundan.orders.search import Cursor, OrderQuery, OrderNotFound, get_order, page_orders, search_orders
-from yundan.orders.states import OrderStatus
 from yundan.orders.upsert import ItemInput, OrderInput, ReceiverInput, upsert_orders
 from yundan.text import clean_number
 
@@ -34,21 +33,12 @@ def with_packages(orders: QuerySet[Order]) -> QuerySet[Order]:
     return orders.select_related("shop").prefetch_related("items", "packages")
 
 
+def _package_out(package, order_no: str) -> dict:
+    return {"order_no": order_no, **package_summary(package, order_no)}
+
+
 def order_out(order: Order, full: bool) -> dict:
-    return {
-        "order_no": order.order_no,
-        "shop": order.shop.name,
-        "status": order.status,
-        "status_label": str(OrderStatus(order.status).label),
-        "buyer_id": order.buyer_id,
-        "ordered_at": iso_time(order.ordered_at),
-        "amount": order.amount,
-        "remark": order.remark,
-        "receiver": receiver_data(order, unmask=full),
-        "items": [{"sku_id": i.sku_id, "name": i.name, "quantity": i.quantity} for i in order.items.all()],
-        "packages": [{"order_no": order.order_no, **package_summary(p, order.order_no)} for p in order.packages.all()],
-        "updated_at": iso_time(order.updated_at),
-    }
+    return {**order_data(order, unmask=full, package=_package_out), "updated_at": iso_time(order.updated_at)}
 
 
 def find_order(order_no: str, shop: str, orders: QuerySet[Order] | None = None) -> Order:

@@ -94,8 +94,10 @@ def receiver_data(order: Order, unmask: bool = False) -> dict:
     }
 
 
-def order_data(order: Order, unmask: bool = False) -> dict:
-    """The order as the CLI's JSON contract names it. Personal data is masked unless asked."""
+def order_data(order: Order, unmask: bool = False, package=package_data) -> dict:
+    """The order as the CLI's JSON contract names it. Personal data is masked unless asked.
+
+    ``package`` shapes each package (``package_summary`` leaves the timelines out)."""
     return {
         "order_no": order.order_no,
         "shop": order.shop.name,
@@ -110,5 +112,5 @@ def order_data(order: Order, unmask: bool = False) -> dict:
             {"sku_id": item.sku_id, "name": item.name, "quantity": item.quantity}
             for item in order.items.all()
         ],
-        "packages": [package_data(p, order.order_no) for p in order.packages.all()],
+        "packages": [package(p, order.order_no) for p in order.packages.all()],
     }
