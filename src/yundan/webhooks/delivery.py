@@ -98,8 +98,8 @@ def _read_excerpt(response: urllib3.BaseHTTPResponse) -> str:
 
 
 def _why(error: Exception) -> str:
-    # urllib3's messages start with the connection object's repr: keep the reason after it.
-    return f"{type(error).__name__}: {str(error).rsplit('>: ', 1)[-1]}"[:300]
+    # urllib3's messages start with the connection's repr: keep the reason at the end.
+    return f"{type(error).__name__}: {str(error).rsplit(': ', 1)[-1]}"[:300]
 
 
 def send(http: urllib3.PoolManager, delivery: Delivery) -> Outcome:

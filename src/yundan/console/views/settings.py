@@ -27,6 +27,7 @@ from yundan.carriers.registry import carrier_name
 from yundan.carriers.sandbox.adapter import SandboxCarrier
 from yundan.console.access import admin_required
 from yundan.console.roles import ADMIN, ROLES, set_role
+from yundan.console.views import webhooks as webhook_pages
 from yundan.exceptions.kinds import ExceptionKind
 from yundan.exceptions.rules import Thresholds
 from yundan.orders.models import Shop
@@ -316,4 +317,5 @@ urlpatterns = [
     path("users/", users, name="settings-users"),
     path("users/<int:pk>/role/", user_role, name="settings-user-role"),
     path("users/<int:pk>/active/", user_active, name="settings-user-active"),
+    *webhook_pages.urlpatterns,  # webhooks/…: spread, not included, so every settings page is one list here
 ]

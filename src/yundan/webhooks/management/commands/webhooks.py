@@ -17,7 +17,7 @@ def endpoint_row(health) -> dict:
     return {"id": endpoint.pk, "url": endpoint.url, "description": endpoint.description, "events": endpoint.events,
             "enabled": endpoint.enabled, "health": health.state, "disabled_reason": endpoint.disabled_reason,
             "consecutive_failures": endpoint.consecutive_failures, "last_success_at": iso_time(endpoint.last_success_at),
-            "pending": health.pending, "failed": health.failed, "delivered": health.delivered}
+            "pending": health.pending, "failed": health.failed}
 
 
 class Command(BaseCommand):
@@ -74,11 +74,11 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("还没有 Webhook 端点；用 yundan webhooks add URL --events … 添加")
             return
-        print_table(["编号", "地址", "事件", "状态", "等待", "已放弃", "已送达", "最近成功", "说明"], [
+        print_table(["编号", "地址", "事件", "状态", "等待", "已放弃", "最近成功", "说明"], [
             [r["id"], r["url"], ",".join(r["events"]),
              HEALTH[r["health"]] + (f"（{r['disabled_reason']}）" if r["disabled_reason"] else "")
              + (f" 连续失败 {r['consecutive_failures']} 次" if r["health"] == "failing" else ""),
-             r["pending"], r["failed"], r["delivered"], r["last_success_at"] or "—", r["description"]] for r in rows])
+             r["pending"], r["failed"], r["last_success_at"] or "—", r["description"]] for r in rows])
 
     def enable(self, id, **_):
         endpoint = set_enabled(get_endpoint(id), True)
