@@ -27,3 +27,5 @@ api = NinjaAPI(
 install_handlers(api)
 api.add_router("/orders", "yundan.api.orders.router")
 api.add_router("", "yundan.api.packages.router")
+api.add_router("/batch-jobs", "yundan.api.batch.router")
+api.add_router("/webhooks", "yundan.webhooks.api.router")

@@ -68,3 +68,10 @@ class OrderFeedEntry(models.Model):
                                  db_constraint=False, related_name="feed_entry")
     seq = models.BigIntegerField(unique=True)
     changed_at = models.DateTimeField(db_index=True)
+
+
+class ApiBatchJob(models.Model):
+    """A batch query job submitted through the API, and the key that submitted it (only it reads it)."""
+
+    job = models.OneToOneField("batch.BatchJob", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
