@@ -7,6 +7,7 @@ from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 from waitress import serve
 
+from yundan.running import hold_while_running
 from yundan.wsgi import application
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport, threads, no_worker, **options):
         host, _, port = addrport.rpartition(":")
+        running = hold_while_running(settings.YUNDAN_HOME)  # yundan restore refuses while this runs
         consumer = None
         if not no_worker:
             # Huey's consumer in threads of this process: the default install needs one command.
@@ -39,3 +41,4 @@ class Command(BaseCommand):
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+            running.close()

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from yundan.running import hold_while_running
+
 
 class Command(BaseCommand):
     help = "运行后台任务（物流刷新、推送订阅）/ run the background worker"
@@ -17,4 +19,5 @@ class Command(BaseCommand):
         flags = ["--workers", str(threads), "--worker-type", "thread"]
         if no_periodic:
             flags.append("--no-periodic")
-        call_command("run_huey", *flags)
+        with hold_while_running(settings.YUNDAN_HOME):  # yundan restore refuses while this runs
+            call_command("run_huey", *flags)

@@ -1,0 +1,24 @@
+"""Running yundan as an operator does: real processes on their own data folder."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def home_env(home: Path, **extra: str) -> dict[str, str]:
+    """An environment for yundan on the SQLite data folder ``home`` (no PostgreSQL, no Redis)."""
+    env = {**os.environ, "YUNDAN_HOME": str(home), **extra}
+    for name in ("YUNDAN_DATABASE_URL", "YUNDAN_REDIS_URL", "YUNDAN_LOG_FORMAT", "YUNDAN_LOG_LEVEL"):
+        if name not in extra:
+            env.pop(name, None)
+    return env
+
+
+def yundan(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "yundan.cli", *args], env=env, check=check,
+                          capture_output=True, text=True, timeout=300)
+
+
+def start_yundan(env: dict[str, str], *args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "yundan.cli", *args], env=env, text=True, **popen)
