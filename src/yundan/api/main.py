@@ -7,9 +7,15 @@ unless it says ``auth.write``).
 
 from django.contrib.auth.decorators import login_not_required
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from yundan.api import auth
 from yundan.api.errors import install_handlers
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Chinese as itself, not \uXXXX escapes
+
 
 api = NinjaAPI(
     title="yundan 运单 REST API",
@@ -23,9 +29,10 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=auth.read,
     docs_decorator=login_not_required,
+    renderer=Utf8JSONRenderer(),
 )
 install_handlers(api)
 api.add_router("/orders", "yundan.api.orders.router")
 api.add_router("", "yundan.api.packages.router")
 api.add_router("/batch-jobs", "yundan.api.batch.router")
-api.add_router("/webhooks", "yundan.webhooks.api.router")
+api.add_router("/exceptions", "yundan.api.exceptions.router")
