@@ -27,6 +27,7 @@ from yundan.carriers.registry import carrier_name
 from yundan.carriers.sandbox.adapter import SandboxCarrier
 from yundan.console.access import admin_required
 from yundan.console.roles import ADMIN, ROLES, set_role
+from yundan.console.views import apikeys as apikey_pages
 from yundan.console.views import webhooks as webhook_pages
 from yundan.exceptions.kinds import ExceptionKind
 from yundan.exceptions.rules import Thresholds
@@ -317,5 +318,6 @@ urlpatterns = [
     path("users/", users, name="settings-users"),
     path("users/<int:pk>/role/", user_role, name="settings-user-role"),
     path("users/<int:pk>/active/", user_active, name="settings-user-active"),
+    *apikey_pages.urlpatterns,  # apikeys/…
     *webhook_pages.urlpatterns,  # webhooks/…: spread, not included, so every settings page is one list here
 ]
