@@ -25,7 +25,13 @@ _URL = URLValidator(schemes=["http", "https"])
 
 
 class WebhookError(ValueError):
-    """Bad input or an unknown id, said in the merchant's words (Chinese, English in brackets)."""
+    """Bad input or an unknown id, said in the merchant's words (Chinese, English in brackets).
+
+    ``field`` names the wrong input (``url``, ``events``); ``missing`` marks an unknown id."""
+
+    def __init__(self, text: str, field: str = "", missing: bool = False):
+        super().__init__(f"{field}: {text}" if field else text)
+        self.text, self.field, self.missing = text, field, missing
 
 
 def checked_url(url: str) -> str:
@@ -33,9 +39,9 @@ def checked_url(url: str) -> str:
     try:
         _URL(url)
     except ValidationError:
-        raise WebhookError(f"url: 「{url}」不是有效的 http(s) 地址 (not a valid http or https URL)") from None
+        raise WebhookError(f"「{url}」不是有效的 http(s) 地址 (not a valid http or https URL)", "url") from None
     if len(url) > Endpoint._meta.get_field("url").max_length:
-        raise WebhookError("url: 地址太长，最多 500 个字符 (longer than 500 characters)")
+        raise WebhookError("地址太长，最多 500 个字符 (longer than 500 characters)", "url")
     return url
 
 
@@ -43,7 +49,7 @@ def checked_events(values) -> list[str]:
     try:
         return parse_event_types(values)
     except ValueError as error:
-        raise WebhookError(f"events: {error}") from None
+        raise WebhookError(str(error), "events") from None
 
 
 def create_endpoint(url: str, events, description: str = "") -> Endpoint:
@@ -55,7 +61,7 @@ def create_endpoint(url: str, events, description: str = "") -> Endpoint:
 def get_endpoint(pk: int) -> Endpoint:
     endpoint = Endpoint.objects.filter(pk=pk).first()
     if endpoint is None:
-        raise WebhookError(f"Webhook 端点 #{pk} 不存在 (unknown endpoint)")
+        raise WebhookError(f"Webhook 端点 #{pk} 不存在 (unknown endpoint)", missing=True)
     return endpoint
 
 
@@ -102,7 +108,7 @@ def redeliver(delivery_ids: Iterable[int]) -> int:
     ids = sorted(set(delivery_ids))
     known = set(Delivery.objects.filter(pk__in=ids).values_list("pk", flat=True))
     if missing := [pk for pk in ids if pk not in known]:
-        raise WebhookError(f"投递 {', '.join(f'#{pk}' for pk in missing)} 不存在 (unknown delivery)")
+        raise WebhookError(f"投递 {', '.join(f'#{pk}' for pk in missing)} 不存在 (unknown delivery)", missing=True)
     return _redeliver(Delivery.objects.filter(pk__in=ids))
 
 

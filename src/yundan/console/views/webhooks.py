@@ -42,7 +42,7 @@ class EndpointForm(forms.Form):
         try:
             return check(self.cleaned_data[name])
         except WebhookError as error:
-            raise forms.ValidationError(str(error).split(": ", 1)[-1]) from None
+            raise forms.ValidationError(error.text) from None
 
     def clean_url(self):
         return self._checked(checked_url, "url")
