@@ -139,26 +139,33 @@ class ShopSync:
                 continue
             if order.order_no not in pulled or pulled[order.order_no].modified < order.modified:
                 pulled[order.order_no] = order
-        known = dict(JdOrder.objects.filter(order__shop=self.sync.shop_id, order__order_no__in=list(pulled))
-                     .values_list("order__order_no", "modified"))
+        links = {no: (pk, modified) for no, pk, modified in JdOrder.objects.filter(
+            order__shop=self.sync.shop_id, order__order_no__in=list(pulled)).values_list("order__order_no", "pk", "modified")}
+        rejected = set(JdOrderRejection.objects.filter(sync=self.sync, order_no__in=list(pulled))
+                       .values_list("order_no", flat=True))
         for order_no, order in pulled.items():
-            if order_no in known and known[order_no] >= order.modified:
+            link, stored_modified = links.get(order_no, (None, None))
+            if stored_modified is not None and stored_modified >= order.modified:
                 self.report.unchanged += 1
             else:
-                self._store_one(order)
+                self._store_one(order, link, order_no in rejected)
 
-    def _store_one(self, pulled: PulledOrder) -> None:
+    def _store_one(self, pulled: PulledOrder, link: int | None, was_rejected: bool) -> None:
+        """The order and its JD record together, in one transaction."""
         with transaction.atomic():
             result = upsert_order(self.sync.shop, pulled.order)
             if result.outcome == REJECTED:
                 self._reject(pulled.order_no, rejection_reason(result.errors), pulled.modified)
                 return
-            order_id = Order.objects.filter(shop=self.sync.shop_id, order_no=result.order_no).values_list("pk", flat=True)[0]
-            JdOrder.objects.update_or_create(order_id=order_id, defaults={
-                "sync": self.sync, "state": pulled.state, "modified": pulled.modified, "waybill": pulled.waybill,
-                "logistics_id": pulled.logistics_id, "synced_at": clock.now(),
-            })
-            JdOrderRejection.objects.filter(sync=self.sync, order_no=pulled.order_no).delete()
+            jd_facts = {"sync": self.sync, "state": pulled.state, "modified": pulled.modified,
+                        "waybill": pulled.waybill, "logistics_id": pulled.logistics_id, "synced_at": clock.now()}
+            if link is not None:
+                JdOrder.objects.filter(pk=link).update(**jd_facts)
+            else:
+                order = Order.objects.filter(shop=self.sync.shop_id, order_no=result.order_no).values_list("pk", flat=True)
+                JdOrder.objects.create(order_id=order[0], **jd_facts)
+            if was_rejected:
+                JdOrderRejection.objects.filter(sync=self.sync, order_no=pulled.order_no).delete()
         setattr(self.report, result.outcome, getattr(self.report, result.outcome) + 1)
         self.report.warnings += result.warnings
 
