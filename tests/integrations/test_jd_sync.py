@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from fakes.jd_jos import jd_time
 
+from yundan.integrations.jd_api import is_true
 from yundan.integrations.jd_sync import sync_orders, windows
 from yundan.integrations.models import JdOrder, JdOrderRejection, JdOrderSync
 from yundan.orders.models import Order
@@ -190,6 +191,26 @@ def test_one_shop_is_never_pulled_by_two_runs_at_once(jd, jos):
     assert "另一次同步正在进行" in report.error and jos.calls == []
     JdOrderSync.objects.filter(pk=jd.pk).update(running_since=NOW - timedelta(hours=2))  # a crashed run
     assert sync_orders(jd).error == ""
+
+
+@pytest.mark.parametrize("suffix", ["_responce", "_response"])
+def test_both_envelope_spellings_are_read(jd, jos, suffix):
+    jos.suffix = suffix  # JD's own "_responce", and the "_response" of its docs
+    add_orders(jos, {1: timedelta(minutes=5)})
+    assert sync_orders(jd).created == 1
+
+
+@pytest.mark.parametrize(("value", "true"), [
+    (True, True), ("true", True), ("True", True), (1, True), ("1", True),
+    (False, False), ("false", False), (0, False), (None, False), ("", False),
+])
+def test_success_flags_read_alike_whatever_their_type(value, true):
+    assert is_true(value) is true
+
+
+def test_a_refused_search_names_jds_reason(jd, jos):
+    jos.search_refusals = {1: ("1003", "时间跨度不能超过一个月")}
+    assert "京东拒绝订单查询：1003 时间跨度不能超过一个月" in sync_orders(jd).error
 
 
 def test_bad_settings_are_the_runs_error(jd):
