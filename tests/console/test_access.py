@@ -9,7 +9,7 @@ from factories import CONSOLE_PASSWORD as PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"healthz", "kuaidi100-push", "login", "track", "track-waybill", "my-order"}
+PUBLIC = {"healthz", "readyz", "kuaidi100-push", "login", "track", "track-waybill", "my-order"}
 
 
 def console_patterns(resolver=None, prefix=""):

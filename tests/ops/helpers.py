@@ -1,6 +1,7 @@
 """Running yundan as an operator does: real processes on their own data folder."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,9 @@ def yundan(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
 
 def start_yundan(env: dict[str, str], *args: str, **popen) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "yundan.cli", *args], env=env, text=True, **popen)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
