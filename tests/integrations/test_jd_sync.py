@@ -84,7 +84,8 @@ def test_running_again_changes_nothing(jd, jos, settings):
     assert (report.created, report.updated, report.unchanged, report.fetched) == (0, 0, 7, 7)
     assert list(Order.objects.order_by("pk").values_list("updated_at", flat=True)) == touched
     # One window, from the watermark less the 10 minutes of overlap, to now.
-    assert {(s["start_date"], s["end_date"]) for s in jos.searches()} == {("2026-11-27 09:50:00", "2026-11-27 10:05:00")}
+    windows_read = {(s["start_date"], s["end_date"]) for s in jos.searches()}
+    assert windows_read == {("2026-11-27 09:50:00", "2026-11-27 10:05:00")}
     jd.refresh_from_db()
     assert jd.synced_until == NOW + timedelta(minutes=5)
 
@@ -99,7 +100,7 @@ def test_a_failure_on_page_3_keeps_the_watermark_before_that_window_and_a_rerun_
     jd.refresh_from_db()
     assert jd.synced_until == NOW - timedelta(hours=3) and "系统繁忙" in jd.last_error
     assert report.watermark == NOW - timedelta(hours=3)
-    assert set(stored()) == {order_no(1), order_no(2)} | {order_no(n) for n in range(14, 20)}  # pages 1 and 2 (oldest first)
+    assert set(stored()) == {order_no(1), order_no(2)} | {order_no(n) for n in range(14, 20)}  # pages 1, 2
 
     report = sync_orders(jd)
     assert report.error == "" and report.created == 6  # the rest of that window and the last one
@@ -125,6 +126,21 @@ def test_an_order_modified_while_its_window_is_read_loses_no_other_and_comes_nex
     settings.YUNDAN_NOW = NOW + timedelta(minutes=10)
     report = sync_orders(jd)
     assert (report.updated, stored()[order_no(1)]) == (1, "改地址")  # …and the change, next time
+
+
+def test_a_window_that_keeps_changing_fails_the_run_and_keeps_the_watermark(jd, jos):
+    add_orders(jos, {n: timedelta(minutes=50 - n) for n in range(1, 8)})
+    moved = iter(range(1, 8))
+
+    def modify_one_while_page_2_is_read(params):
+        if params["page"] == "2":
+            jos.orders[order_no(next(moved))]["modified"] = jd_time(NOW + timedelta(seconds=30))
+
+    jos.on_search = modify_one_while_page_2_is_read
+    report = sync_orders(jd)
+    assert "一直在变" in report.error and "09:00–10:00" in report.error
+    jd.refresh_from_db()
+    assert jd.synced_until == NOW - timedelta(hours=1)  # the windows before it are done
 
 
 def test_a_window_deeper_than_max_pages_is_halved(shop, link_jd_shop, jos, frozen_now):

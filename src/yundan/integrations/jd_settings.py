@@ -27,7 +27,9 @@ from yundan.integrations.jd_orders import JD_STATES, REQUIRED_FIELDS
 from yundan.shipping.waybills import CARRIER_NAMES
 
 # §2.7: every state we map but WAIT_SELLER_DELIVERY, which only 海外购 (cross-border) shops have.
-DEFAULT_ORDER_STATES = "WAIT_SELLER_STOCK_OUT,WAIT_GOODS_RECEIVE_CONFIRM,FINISHED_L,TRADE_CANCELED,LOCKED,PAUSE,POP_ORDER_PAUSE"
+DEFAULT_ORDER_STATES = (
+    "WAIT_SELLER_STOCK_OUT,WAIT_GOODS_RECEIVE_CONFIRM,FINISHED_L,TRADE_CANCELED,LOCKED,PAUSE,POP_ORDER_PAUSE"
+)
 # §2.3: what the mapping reads. ``optional_fields`` may not be empty (JD refuses it).
 DEFAULT_FIELDS = (
     "orderId,orderState,orderStartTime,modified,orderTotalPrice,orderPayment,pin,venderRemark,"

@@ -84,7 +84,8 @@ def _follow_jd_state(sync: JdOrderSync, opts: SyncOptions, now: datetime, report
     """Close the open reports of orders JD no longer awaits (shipped in the JD backend, canceled,
     locked); reopen closed ones JD awaits again (a lock lifted)."""
     reports = JdShipmentReport.objects.filter(order__jd_order__sync=sync)
-    moved = reports.filter(state__in=(State.PENDING, State.FAILED)).exclude(order__jd_order__state__in=opts.report_states)
+    open_reports = reports.filter(state__in=(State.PENDING, State.FAILED))
+    moved = open_reports.exclude(order__jd_order__state__in=opts.report_states)
     for order_no, state in moved.values_list("order__order_no", "order__jd_order__state"):
         report.closed.append({"order_no": order_no, "reason": f"京东订单已是 {state}"})
     moved.update(state=State.CLOSED, last_error="京东订单状态已变化，不再回传 (JD state moved on)", next_attempt_at=None)
@@ -101,7 +102,8 @@ def _due(sync: JdOrderSync, now: datetime) -> list[int]:
 
 def _claim(pk: int, now: datetime) -> JdShipmentReport | None:
     """Mark the report sending (one process wins); the report, or None if another took it."""
-    claimable = Q(state__in=(State.PENDING, State.FAILED)) | Q(state=State.SENDING, last_attempt_at__lt=now - STALE_SENDING)
+    cut_off = Q(state=State.SENDING, last_attempt_at__lt=now - STALE_SENDING)
+    claimable = Q(state__in=(State.PENDING, State.FAILED)) | cut_off
     rows = JdShipmentReport.objects.filter(claimable, pk=pk)
     if not rows.update(state=State.SENDING, last_attempt_at=now):
         return None

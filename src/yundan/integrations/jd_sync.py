@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.timezone import localtime
 
 from yundan import clock
 from yundan.carriers.base import CarrierError
@@ -108,7 +109,8 @@ class ShopSync:
                 self._advance(end)
                 return
         raise WindowUnstable(
-            f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} 的订单在读取期间一直在变，下次再试 (window kept changing)"
+            f"{localtime(start):%Y-%m-%d %H:%M}–{localtime(end):%H:%M} 的订单在读取期间一直在变，下次再试"
+            " (window kept changing)"
         )
 
     def _read_pages(self, start: datetime, end: datetime, total: int, orders: list, pages: int) -> bool:
@@ -139,8 +141,8 @@ class ShopSync:
                 continue
             if order.order_no not in pulled or pulled[order.order_no].modified < order.modified:
                 pulled[order.order_no] = order
-        links = {no: (pk, modified) for no, pk, modified in JdOrder.objects.filter(
-            order__shop=self.sync.shop_id, order__order_no__in=list(pulled)).values_list("order__order_no", "pk", "modified")}
+        records = JdOrder.objects.filter(order__shop=self.sync.shop_id, order__order_no__in=list(pulled))
+        links = {no: (pk, modified) for no, pk, modified in records.values_list("order__order_no", "pk", "modified")}
         rejected = set(JdOrderRejection.objects.filter(sync=self.sync, order_no__in=list(pulled))
                        .values_list("order_no", flat=True))
         for order_no, order in pulled.items():
@@ -162,8 +164,8 @@ class ShopSync:
             if link is not None:
                 JdOrder.objects.filter(pk=link).update(**jd_facts)
             else:
-                order = Order.objects.filter(shop=self.sync.shop_id, order_no=result.order_no).values_list("pk", flat=True)
-                JdOrder.objects.create(order_id=order[0], **jd_facts)
+                order = Order.objects.filter(shop=self.sync.shop_id, order_no=result.order_no)
+                JdOrder.objects.create(order_id=order.values_list("pk", flat=True)[0], **jd_facts)
             if was_rejected:
                 JdOrderRejection.objects.filter(sync=self.sync, order_no=pulled.order_no).delete()
         setattr(self.report, result.outcome, getattr(self.report, result.outcome) + 1)
@@ -182,7 +184,8 @@ def _claim(sync: JdOrderSync, now: datetime) -> bool:
     return JdOrderSync.objects.filter(free, pk=sync.pk).update(running_since=now) == 1
 
 
-def sync_orders(sync: JdOrderSync, *, since: datetime | None = None, progress: Callable[[str, dict], None] | None = None) -> SyncReport:
+def sync_orders(sync: JdOrderSync, *, since: datetime | None = None,
+                progress: Callable[[str, dict], None] | None = None) -> SyncReport:
     """Pull the shop's orders modified since its watermark (less the overlap), or since ``since``,
     up to now. Errors (credentials, JD refusals, network) end the run and are its ``error``; what
     was stored before stays, and the watermark stays before the window that failed."""
