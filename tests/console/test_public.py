@@ -110,9 +110,9 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(client, settings)
     assert client.get("/track/JDX000000000001", HTTP_X_FORWARDED_FOR="3.3.3.3").status_code == 429
 
 
-def test_the_public_track_page_reads_with_two_queries_and_sets_no_cookie(demo, client, django_assert_num_queries):
+def test_the_public_track_page_reads_with_one_query_and_sets_no_cookie(demo, client, django_assert_num_queries):
     waybill = demo_package().waybill_no
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         response = client.get(f"/track/{waybill}")
     assert response.status_code == 200 and not response.cookies
 
@@ -192,3 +192,16 @@ def test_public_pages_link_nowhere_into_the_console(demo, client):
     html = client.get(f"/track/{demo_package().waybill_no}").content.decode() + client.get("/my-order").content.decode()
     links = set(re.findall(r'(?:href|action)="([^"]*)"', html))
     assert links and all(link in {"/track", "/my-order"} or link.startswith("/static/") for link in links), links
+
+
+def test_carrier_text_with_markup_is_shown_as_text(client, make_order, frozen_now):
+    from yundan.tracking.models import TrackingEvent
+
+    package = Package.objects.create(order=make_order(), carrier="sandbox", waybill_no="JDX000000000321",
+                                     shipped_at=frozen_now, status="in_transit")
+    TrackingEvent.objects.create(package=package, time=frozen_now, status="in_transit", source="test", content_hash="x",
+                                 raw_text='<script>alert(1)</script>到达', location='<b onclick="x">杭州</b>',
+                                 courier_name="<i>王伟</i>", courier_phone="13900001111")
+    html = client.get("/track/JDX000000000321").content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;到达" in html
+    assert "<b onclick" not in html and "<i>" not in html

@@ -8,7 +8,7 @@ mistakes in the form itself (not digits, not 4 of them) are told plainly: they r
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from yundan.orders.states import OrderStatus
 from yundan.shipping.models import Package
 from yundan.shipping.waybills import looks_like_order_no
 from yundan.text import clean_number, to_half_width
-from yundan.tracking.public import PublicPackage, public_packages
+from yundan.tracking.public import PublicPackage, shipped_packages
 
 _FOUR_DIGITS = re.compile(r"[0-9]{4}")
 
@@ -56,24 +56,18 @@ class BuyerOrder:
 
 def find_buyer_orders(query: BuyerQuery) -> list[BuyerOrder]:
     """The orders (one per shop, normally one) with this number whose receiver phone ends in these
-    4 digits, in four queries; [] for anything else."""
+    4 digits, in four queries; [] for anything else, in one."""
     orders = list(Order.objects.filter(order_no=query.order_no, receiver_phone_last4=query.phone_last4)
-                  .order_by("id").values("id", "order_no", "status", "receiver_name"))
+                  .order_by("id").values_list("id", "order_no", "status"))
     if not orders:
         return []
-    receivers = {order["id"]: order["receiver_name"] for order in orders}
-    items = defaultdict(list)
-    for order_id, name, quantity in OrderItem.objects.filter(order_id__in=receivers).order_by("id").values_list(
-            "order_id", "name", "quantity"):
+    ids = [order_id for order_id, *_ in orders]
+    items, unshipped, shipped = defaultdict(list), Counter(), defaultdict(list)
+    for order_id, name, quantity in (OrderItem.objects.filter(order_id__in=ids).order_by("id")
+                                     .values_list("order_id", "name", "quantity")):
         items[order_id].append((name, quantity))
-    packages = list(Package.objects.filter(order_id__in=receivers).order_by("order_id", "sequence")
-                    .values("id", "order_id", "waybill_no", "carrier", "status", "shipped_at"))
-    shipped = [{**p, "receiver_name": receivers[p["order_id"]]} for p in packages if p["shipped_at"]]
-    public = defaultdict(list)
-    for row, package in zip(shipped, public_packages(shipped)):
-        public[row["order_id"]].append(package)
-    return [
-        BuyerOrder(order["order_no"], order["status"], tuple(items[order["id"]]), tuple(public[order["id"]]),
-                   sum(1 for p in packages if p["order_id"] == order["id"] and not p["shipped_at"]))
-        for order in orders
-    ]
+    unshipped.update(Package.objects.filter(order_id__in=ids, shipped_at__isnull=True).values_list("order_id", flat=True))
+    for order_id, package in shipped_packages("order_id", ids):
+        shipped[order_id].append(package)
+    return [BuyerOrder(order_no, status, tuple(items[pk]), tuple(shipped[pk]), unshipped[pk])
+            for pk, order_no, status in orders]

@@ -14,10 +14,15 @@ would tell a stranger which numbers a merchant has printed.
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache, partial
+from itertools import groupby
+from operator import itemgetter
 
-from django.db.models import F
+from django.db import connection
+from django.utils.timezone import localtime
 
 from yundan.carriers.registry import carrier_name, is_simulated
+from yundan.orders.models import Order
 from yundan.orders.receivers import mask_name, mask_phone
 from yundan.shipping.models import Package
 from yundan.shipping.waybills import normalize_waybill
@@ -97,6 +102,10 @@ class PublicEvent:
     def status_label(self) -> str:
         return status_label(self.status)
 
+    @property
+    def when(self) -> str:
+        return localtime(self.time).strftime("%Y-%m-%d %H:%M")
+
 
 @dataclass(frozen=True)
 class PublicPackage:
@@ -113,29 +122,52 @@ class PublicPackage:
         return status_label(self.status)
 
 
-def public_event(row: dict, receiver_name: str) -> PublicEvent:
-    names = (receiver_name, row["courier_name"])
-    courier = " ".join(filter(None, (mask_name(row["courier_name"]), mask_phone(row["courier_phone"]))))
-    return PublicEvent(row["time"], row["status"], mask_names_in_text(mask_phones_in_text(row["raw_text"]), names),
-                       mask_names_in_text(row["location"], names), courier)
+@lru_cache(maxsize=4096)
+def _masked_text(text: str, receiver_name: str, courier_name: str) -> str:
+    # Carriers repeat the same sentences for thousands of parcels: masking each once is enough.
+    return mask_names_in_text(mask_phones_in_text(text), (receiver_name, courier_name))
 
 
-EVENT_FIELDS = ("package_id", "time", "status", "raw_text", "location", "courier_name", "courier_phone")
+@lru_cache(maxsize=4096)
+def _masked_courier(name: str, phone: str) -> str:
+    return " ".join(filter(None, (mask_name(name), mask_phone(phone))))
 
 
-def public_packages(packages: list[dict]) -> list[PublicPackage]:
-    """``packages`` as value dicts with ``id, waybill_no, carrier, status, receiver_name`` → the
-    public view of each, its events read in one query."""
-    events: dict[int, list[PublicEvent]] = {package["id"]: [] for package in packages}
-    receivers = {package["id"]: package["receiver_name"] for package in packages}
-    rows = TrackingEvent.objects.filter(package_id__in=events).order_by("-time", "-id").values(*EVENT_FIELDS)
-    for row in rows:
-        events[row["package_id"]].append(public_event(row, receivers[row["package_id"]]))
-    return [
-        PublicPackage(package["waybill_no"], carrier_name(package["carrier"]), is_simulated(package["carrier"]),
-                      package["status"], tuple(events[package["id"]]))
-        for package in packages
-    ]
+PACKAGES, ORDERS, EVENTS = Package._meta.db_table, Order._meta.db_table, TrackingEvent._meta.db_table
+# One indexed query: the shipped packages (by waybill number or by order) with their receiver's
+# name, which is only read to mask it in the texts, and their events, newest first.
+_SHIPPED_WITH_EVENTS = (
+    f"SELECT p.order_id, p.id, p.waybill_no, p.carrier, p.status, o.receiver_name, "
+    f"e.time, e.status, e.raw_text, e.location, e.courier_name, e.courier_phone "
+    f"FROM {PACKAGES} p JOIN {ORDERS} o ON o.id = p.order_id LEFT JOIN {EVENTS} e ON e.package_id = p.id "
+    f"WHERE p.{{column}} IN ({{placeholders}}) AND p.shipped_at IS NOT NULL "
+    f"ORDER BY p.order_id, p.sequence, p.id, e.time DESC, e.id DESC"
+)
+
+
+def shipped_packages(column: str, values: list) -> list[tuple[int, PublicPackage]]:
+    """(order id, public view) of every shipped package whose ``column`` (``waybill_no`` or
+    ``order_id``) is one of ``values``, in parcel order."""
+    if not values:
+        return []
+    sql = _SHIPPED_WITH_EVENTS.format(column=column, placeholders=", ".join(["%s"] * len(values)))
+    to_datetime = (partial(connection.ops.convert_datetimefield_value, expression=None, connection=connection)
+                   if connection.vendor == "sqlite" else None)  # SQLite hands back text or naive UTC
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    found = []
+    for (order_id, _, waybill_no, carrier, status, receiver_name), group in groupby(rows, itemgetter(0, 1, 2, 3, 4, 5)):
+        events = tuple(
+            PublicEvent(to_datetime(time) if to_datetime else time, event_status,
+                        _masked_text(text, receiver_name, courier_name),
+                        mask_names_in_text(location, (receiver_name, courier_name)),
+                        _masked_courier(courier_name, courier_phone))
+            for *_, time, event_status, text, location, courier_name, courier_phone in group
+            if time is not None  # a package without events comes once, its event columns NULL
+        )
+        found.append((order_id, PublicPackage(waybill_no, carrier_name(carrier), is_simulated(carrier), status, events)))
+    return found
 
 
 def track(numbers: list[str]) -> dict[str, list[PublicPackage]]:
@@ -143,11 +175,7 @@ def track(numbers: list[str]) -> dict[str, list[PublicPackage]]:
     by number; a number with none is absent, whether we never had it or it is not shipped yet.
     A number can have one package per carrier."""
     numbers = [n for n in numbers if len(n) <= _LONGEST_NUMBER]
-    if not numbers:
-        return {}
-    rows = list(Package.objects.filter(waybill_no__in=numbers, shipped_at__isnull=False).order_by("waybill_no", "carrier")
-                .values("id", "waybill_no", "carrier", "status", receiver_name=F("order__receiver_name")))
     found: dict[str, list[PublicPackage]] = {}
-    for package in public_packages(rows):
+    for _, package in shipped_packages("waybill_no", numbers):
         found.setdefault(package.waybill_no, []).append(package)
     return found
