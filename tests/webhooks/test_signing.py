@@ -54,3 +54,18 @@ def test_message_ids_sort_by_creation_and_never_contain_a_dot():
     assert all(re.fullmatch(r"msg_[0-9A-Z]{26}", msg_id) for msg_id in earlier)
     same_moment = [new_message_id(1_764_208_800_000) for _ in range(100)]  # a frozen clock
     assert len(set(same_moment)) == 100 and same_moment == sorted(same_moment)
+
+
+def test_the_ten_line_check_in_the_docs_verifies_our_signatures():
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text()
+    code = re.search(r"```python\n(import base64, hashlib, hmac, time\n.*?)```", docs, re.S)[1]
+    assert len(code.strip().splitlines()) <= 11
+    namespace = {}
+    exec(code, namespace)
+    secret = new_secret()
+    signed = headers(secret, "msg_01KB1GKW80SQE702SXC680W3RZ", BODY)
+    assert namespace["verify"](secret, signed, BODY)
+    assert not namespace["verify"](secret, signed, BODY + b" ")
+    assert not namespace["verify"](new_secret(), signed, BODY)
