@@ -28,7 +28,6 @@ from yundan.shipping.models import Package
 from yundan.shipping.waybills import normalize_waybill
 from yundan.text import to_half_width
 from yundan.tracking.models import TrackingEvent
-from yundan.tracking.statuses import status_label
 
 MAX_NUMBERS = 10
 # Between numbers: whitespace, commas, semicolons and 、 (full-width ones are made half-width first).
@@ -99,10 +98,6 @@ class PublicEvent:
     courier: str  # the courier's name and phone, masked; "" when the carrier gave none
 
     @property
-    def status_label(self) -> str:
-        return status_label(self.status)
-
-    @property
     def when(self) -> str:
         return localtime(self.time).strftime("%Y-%m-%d %H:%M")
 
@@ -116,10 +111,6 @@ class PublicPackage:
     simulated: bool
     status: str
     events: tuple[PublicEvent, ...]  # newest first
-
-    @property
-    def status_label(self) -> str:
-        return status_label(self.status)
 
 
 @lru_cache(maxsize=4096)
