@@ -138,9 +138,6 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": YUNDAN_REDIS_URL,
         "KEY_PREFIX": "yundan",
     } if YUNDAN_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Template fragments that depend only on the code and the language ({% cache … using="fragments" %}):
-    # each process keeps its own, nearer than any shared cache.
-    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
 }
 
 INSTALLED_APPS = [

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from yundan import ratelimit
-from yundan.console.public_cards import package_card
+from yundan.console.public_html import package_card, words
 from yundan.orders.buyer import BuyerQuery, find_buyer_orders
 from yundan.shipping.waybills import normalize_waybill
 from yundan.tracking.public import MAX_NUMBERS, TooManyNumbers, parse_waybill_numbers, track
@@ -41,9 +41,10 @@ def _links() -> dict[str, str]:
 
 
 def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
-    """A public page rendered without the console's context processors: it needs no user, session
-    or role, and skipping them keeps the busiest page cheap."""
-    context.update(LANGUAGE_CODE=translation.get_language(), links=_links())
+    """A public page rendered without the console's context processors (it needs no user, session
+    or role) and with its words translated once per language: the busiest page stays cheap."""
+    language = translation.get_language()
+    context.update(LANGUAGE_CODE=language, links=_links(), w=words(language))
     return HttpResponse(loader.render_to_string(f"console/public/{template}", context), status=status)
 
 
@@ -59,7 +60,7 @@ def _spend(request, cost: int) -> ratelimit.Decision:
 
 
 def _track_page(request, typed: str, numbers: list[str], error: str = ""):
-    context = {"typed": typed, "error": error, "max_numbers": MAX_NUMBERS}
+    context = {"typed": typed, "error": error}
     if numbers:
         decision = _spend(request, len(numbers))
         if not decision.allowed:
