@@ -27,7 +27,8 @@ class Command(BaseCommand):
         if not no_worker:
             # Huey's consumer in threads of this process: the default install needs one command.
             autodiscover_modules("tasks")  # what run_huey does for `yundan worker`
-            consumer = HUEY.create_consumer(**settings.HUEY["consumer"])
+            # flush_locks: clear the locks a killed process left (see yundan worker).
+            consumer = HUEY.create_consumer(**settings.HUEY["consumer"], flush_locks=True)
             consumer.start()
             # The consumer takes over SIGTERM/SIGINT for a loop we do not run: give them back, so
             # stopping the server stops both (gracefully, below).

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, threads, no_periodic, **options):
-        flags = ["--workers", str(threads), "--worker-type", "thread"]
+        # --flush-locks: a worker killed while it ran a locked job (the due refresh …) leaves the lock
+        # in the queue storage and every later run is skipped; starting clears such stale locks.
+        flags = ["--workers", str(threads), "--worker-type", "thread", "--flush-locks"]
         if no_periodic:
             flags.append("--no-periodic")
         with hold_while_running(settings.YUNDAN_HOME):  # yundan restore refuses while this runs
