@@ -56,12 +56,21 @@ def read_sheets(path: Path) -> Iterator[tuple[str, list[list]]]:
 
 
 def csv_records(text: str) -> Iterator[list[str]]:
-    """The rows of a CSV text, streamed; the delimiter (comma, tab or semicolon) is sniffed."""
+    """The rows of a CSV text, streamed; the delimiter (comma, tab or semicolon) is sniffed.
+
+    A line the csv module cannot read (a cell over its 128 KB field limit) raises ValueError naming
+    the line, not ``csv.Error``, which no caller expects."""
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise ValueError(
+            f"第 {reader.line_num} 行无法按 CSV 读取：单元格过长或格式有误（line {reader.line_num}: {error}）"
+        ) from None
 
 
 def cell_text(value) -> str:

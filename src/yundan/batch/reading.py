@@ -220,7 +220,7 @@ def _text_sheets(path: Path, suffix: str) -> Iterator[_Sheet]:
     if suffix == ".csv":
 
         def records() -> Iterator[list]:
-            return csv_records(text)
+            return _csv_rows(path, text)
     else:
 
         def records() -> Iterator[list]:
@@ -231,6 +231,13 @@ def _text_sheets(path: Path, suffix: str) -> Iterator[_Sheet]:
     if text.count("\n") >= MAX_ROWS and sum(1 for _ in records()) > MAX_ROWS:
         raise _too_many_rows(path, path.stem)
     return iter([_Sheet(path.stem, enumerate(records()))])
+
+
+def _csv_rows(path: Path, text: str) -> Iterator[list]:
+    try:
+        yield from csv_records(text)
+    except ValueError as error:  # a line the csv module cannot read, named in the message
+        raise InputError(f"文件「{path.name}」{error}") from error
 
 
 # --- workbooks -----------------------------------------------------------------------------------
