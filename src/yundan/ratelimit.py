@@ -55,14 +55,14 @@ def hit(key: str, limit: int, window_seconds: int, cost: int = 1, *, now: float 
 
 
 def _add(key: str, delta: int, timeout: int) -> int:
-    """Atomically add ``delta`` to the counter at ``key`` (created with ``timeout``); the new value."""
-    if cache.add(key, delta, timeout):
-        return delta
+    """Atomically add ``delta`` to the counter at ``key`` (created with ``timeout``); the new value.
+    Increment first: the counter exists for every hit but a window's first."""
     try:
         return cache.incr(key, delta)
-    except ValueError:  # expired between add and incr
-        cache.add(key, delta, timeout)
-        return delta
+    except ValueError:  # the window's first hit
+        if cache.add(key, delta, timeout):
+            return delta
+        return cache.incr(key, delta)  # another process created it meanwhile
 
 
 def _seconds_until_room(previous: int, current: int, cost: int, limit: int, elapsed: float, window_seconds: int) -> int:
