@@ -105,42 +105,43 @@ def shape(log) -> None:
 
     slots = province_slots()
     kinds = ExceptionKind.values
-    slot = f"((order_id * 7919) % {len(slots)})"
+    # Every statement is run with parameters (maybe none), so both drivers read %% as the modulo operator.
+    slot = f"((order_id * 7919) %% {len(slots)})"
     # 16–86 h, up to ~52 h more to the less common provinces, one package in 23 four days late.
-    minutes = f"960 + (id * 37) % 4200 + {slot} * 25 + CASE WHEN id % 23 = 0 THEN 5760 ELSE 0 END"
+    minutes = f"960 + (id * 37) %% 4200 + {slot} * 25 + CASE WHEN id %% 23 = 0 THEN 5760 ELSE 0 END"
     delivered_at = plus_minutes("shipped_at", minutes)
     opened_at = plus_minutes("shipped_at", "2400")
     old = plus_minutes("shipped_at", str(2400 + 5 * 1440))
     problems = ("delivery_failed", "rejected", "returning", "returned", "lost")
     steps = [
-        ("", "CREATE TEMP TABLE bench_slots (slot integer PRIMARY KEY, name text)", None),
+        ("", "CREATE TEMP TABLE bench_slots (slot integer PRIMARY KEY, name text)", []),
         ("", "INSERT INTO bench_slots VALUES (%s, %s)", list(enumerate(slots))),
         ("provinces", f"UPDATE orders_order SET receiver_province = bench_slots.name FROM bench_slots "
-             f"WHERE bench_slots.slot = (orders_order.id * 7919) % {len(slots)}", None),
+             f"WHERE bench_slots.slot = (orders_order.id * 7919) %% {len(slots)}", []),
         ("unshipped", "UPDATE shipping_package SET shipped_at = NULL, status = 'pending', last_event_at = NULL, "
                       "last_event_text = '' WHERE order_id IN (SELECT id FROM orders_order "
-                      "WHERE status IN ('awaiting_shipment', 'canceled'))", None),
+                      "WHERE status IN ('awaiting_shipment', 'canceled'))", []),
         ("normalized times", "UPDATE shipping_package SET shipped_at = datetime(shipped_at) "
-                             "WHERE shipped_at IS NOT NULL" if sqlite else "", None),
+                             "WHERE shipped_at IS NOT NULL" if sqlite else "", []),
         ("delivered", f"UPDATE shipping_package SET status = 'delivered', last_event_text = '已签收', "
                       f"last_event_at = {delivered_at} WHERE shipped_at IS NOT NULL AND {delivered_at} <= %s", [now]),
-        ("problems", f"UPDATE shipping_package SET status = CASE (id / 50) % 5 "
+        ("problems", f"UPDATE shipping_package SET status = CASE (id / 50) %% 5 "
                      + " ".join(f"WHEN {i} THEN '{p}'" for i, p in enumerate(problems))
                      + f" END, last_event_at = {plus_minutes('shipped_at', '1800')} "
-                     f"WHERE shipped_at IS NOT NULL AND id % 50 = 7 AND {plus_minutes('shipped_at', '1800')} <= %s",
+                     f"WHERE shipped_at IS NOT NULL AND id %% 50 = 7 AND {plus_minutes('shipped_at', '1800')} <= %s",
          [now]),
         ("exceptions", "INSERT INTO exceptions_parcelexception (package_id, kind, state, reason, opened_at, "
-                       "closed_at, updated_at) SELECT id, CASE (id / 40) % 11 "
+                       "closed_at, updated_at) SELECT id, CASE (id / 40) %% 11 "
                        + " ".join(f"WHEN {i} THEN '{k}'" for i, k in enumerate(kinds))
-                       + f" END, CASE WHEN {old} <= %s AND id % 9 <> 0 THEN "
-                       f"(CASE WHEN id % 2 = 0 THEN 'resolved' ELSE 'closed' END) "
-                       f"WHEN id % 3 = 0 THEN 'in_progress' ELSE 'open' END, 'bench', {opened_at}, "
-                       f"CASE WHEN {old} <= %s AND id % 9 <> 0 THEN "
-                       f"{plus_minutes(opened_at, '(id % 96 + 2) * 60')} END, %s "
-                       f"FROM shipping_package WHERE shipped_at IS NOT NULL AND id % 40 = 3 AND {opened_at} <= %s",
+                       + f" END, CASE WHEN {old} <= %s AND id %% 9 <> 0 THEN "
+                       f"(CASE WHEN id %% 2 = 0 THEN 'resolved' ELSE 'closed' END) "
+                       f"WHEN id %% 3 = 0 THEN 'in_progress' ELSE 'open' END, 'bench', {opened_at}, "
+                       f"CASE WHEN {old} <= %s AND id %% 9 <> 0 THEN "
+                       f"{plus_minutes(opened_at, '(id %% 96 + 2) * 60')} END, %s "
+                       f"FROM shipping_package WHERE shipped_at IS NOT NULL AND id %% 40 = 3 AND {opened_at} <= %s",
          [now, now, now, now]),
-        ("", "DROP TABLE bench_slots", None),
-        ("", "ANALYZE", None),
+        ("", "DROP TABLE bench_slots", []),
+        ("", "ANALYZE", []),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM exceptions_exceptionlogentry")
