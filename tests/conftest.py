@@ -3,6 +3,9 @@ from factories import NOW
 
 from yundan.orders.models import Order, Shop
 
+# Fails the run if any log line carries a receiver's phone, name or address (tests/log_guard.py).
+pytest_plugins = ["log_guard"]
+
 
 @pytest.fixture
 def frozen_now(settings):

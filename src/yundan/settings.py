@@ -161,6 +161,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "yundan.logs.RequestIdMiddleware",  # first: every line logged for a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -248,9 +249,32 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
+# Logs (docs/operations.md): one line per record on stderr, as text or as JSON lines for a log
+# shipper, with personal data masked in every record (yundan.logs).
+YUNDAN_LOG_FORMAT = _env("LOG_FORMAT", "text").lower()
+if YUNDAN_LOG_FORMAT not in {"text", "json"}:
+    raise ValueError(f"YUNDAN_LOG_FORMAT={YUNDAN_LOG_FORMAT!r}: expected text or json")
+YUNDAN_LOG_LEVEL = _env("LOG_LEVEL", "WARNING").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "WARNING")},
+    "filters": {"personal_data": {"()": "yundan.logs.PersonalDataFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "yundan.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": YUNDAN_LOG_FORMAT, "filters": ["personal_data"],
+                    "level": YUNDAN_LOG_LEVEL},
+        "none": {"class": "logging.NullHandler"},
+    },
+    "root": {"handlers": ["console"], "level": YUNDAN_LOG_LEVEL},
+    "loggers": {
+        # Every record goes through the root's one masked handler: Django's own console handler and
+        # the one `run_huey` adds to a "huey" logger without handlers would write unmasked lines.
+        "django": {"handlers": [], "level": "NOTSET"},
+        "huey": {"handlers": ["none"], "level": "NOTSET"},
+        # SQL with its parameters carries receivers' data: never logged, whatever the level.
+        "django.db.backends": {"level": "INFO"},
+    },
 }
