@@ -1,6 +1,6 @@
 """The 看板's numbers, computed in the background and kept as one snapshot.
 
-Counting by state and scanning delivery times reads every order and package: about a second at
+Counting by state and scanning delivery times reads every order and package: 5–6 s in all at
 1,000,000 orders (bench/dashboard.py), far too slow per page view. The worker recomputes the
 snapshot every ``YUNDAN_DASHBOARD_REFRESH_MINUTES`` (console.tasks); the page shows when.
 """

@@ -1,4 +1,4 @@
-"""The numbers of the 看板 (dashboard): plain functions, each one query (or one pass over one query).
+"""The numbers of the 看板 (dashboard): plain functions of one or two aggregate queries each.
 
 Days are the shop's calendar days (``TIME_ZONE``, Asia/Shanghai by default), whatever the
 database stores. A package's delivered time is its summary's ``last_event_at`` while its status is
