@@ -205,3 +205,9 @@ def test_carrier_text_with_markup_is_shown_as_text(client, make_order, frozen_no
     html = client.get("/track/JDX000000000321").content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;到达" in html
     assert "<b onclick" not in html and "<i>" not in html
+
+
+def test_typed_text_comes_back_escaped_in_the_form(client):
+    html = client.get("/track", {"q": "</textarea><script>x()</script>\x1etyped\x1e"}).content.decode()
+    assert "<script>x()" not in html and "&lt;/textarea&gt;&lt;script&gt;x()&lt;/script&gt;" in html
+    assert html.count("<textarea") == 1 and html.count("</textarea>") == 1

@@ -60,3 +60,16 @@ def package_card(package: PublicPackage) -> SafeString:
         f'<article class="card package"><h2><span class="mono">{escape(package.waybill_no)}</span> '
         f'<span class="muted">{escape(package.carrier_name)}</span>{badge}<strong class="state s-{status}">{label}'
         f'</strong></h2><ol class="timeline">{timeline}</ol></article>\n')
+
+
+def not_found_card(number: str) -> str:
+    """What a number without a shipped package gets: the same words whether yundan never had it or
+    it is not shipped yet."""
+    return (f'<article class="card package missing"><h2><span class="mono">{escape(number)}</span></h2>'
+            f'<p class="muted">{_escaped_words(get_language())["not_found"]}</p></article>\n')
+
+
+def answers(numbers: list[str], found: dict[str, list[PublicPackage]]) -> SafeString:
+    """The tracking page's answer to each number, in the order they were asked."""
+    return mark_safe("".join("".join(map(package_card, found[n])) if found.get(n) else not_found_card(n)
+                             for n in numbers))

@@ -5,7 +5,8 @@ What they may show is decided by ``tracking.public`` and ``orders.buyer``; these
 form, spend the client's rate-limit budget (``yundan.ratelimit``) and render.
 """
 
-from functools import cache
+from functools import cache, lru_cache
+from html import escape
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -15,11 +16,13 @@ from django.template import loader
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from yundan import ratelimit
-from yundan.console.public_html import package_card, words
+from yundan.console.public_html import answers, package_card, words
 from yundan.orders.buyer import BuyerQuery, find_buyer_orders
 from yundan.shipping.waybills import normalize_waybill
 from yundan.tracking.public import MAX_NUMBERS, TooManyNumbers, parse_waybill_numbers, track
@@ -40,12 +43,16 @@ def _links() -> dict[str, str]:
             "console_css": static("console/console.css"), "public_css": static("console/public.css")}
 
 
-def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
+def _render(template: str, context: dict) -> str:
     """A public page rendered without the console's context processors (it needs no user, session
     or role) and with its words translated once per language: the busiest page stays cheap."""
     language = translation.get_language()
     context.update(LANGUAGE_CODE=language, links=_links(), w=words(language))
-    return HttpResponse(loader.render_to_string(f"console/public/{template}", context), status=status)
+    return loader.render_to_string(f"console/public/{template}", context)
+
+
+def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
+    return HttpResponse(_render(template, context), status=status)
 
 
 def _too_many(decision: ratelimit.Decision) -> HttpResponse:
@@ -59,15 +66,30 @@ def _spend(request, cost: int) -> ratelimit.Decision:
     return ratelimit.hit(f"public:{_client(request)}", settings.YUNDAN_PUBLIC_RATE_LIMIT, MINUTE, cost)
 
 
-def _track_page(request, typed: str, numbers: list[str], error: str = ""):
-    context = {"typed": typed, "error": error}
+# Where a request's own text goes into the tracking page's frame (see _track_frame).
+_TYPED, _ANSWERS = "\x1etyped\x1e", "\x1eanswers\x1e"
+
+
+@lru_cache(maxsize=16)
+def _track_frame(language: str) -> tuple[str, str, str]:
+    """track.html rendered once per process and language around two markers, split there: a
+    request joins the typed numbers and its answers into it instead of rendering the template
+    again, which was the largest part of the busiest page's cost."""
+    html = _render("track.html", {"typed": mark_safe(_TYPED), "answers": mark_safe(_ANSWERS)})
+    head, rest = html.split(_TYPED)
+    middle, tail = rest.split(_ANSWERS)
+    return head, middle, tail
+
+
+def _track_page(request, typed: str, numbers: list[str], error: str = "") -> HttpResponse:
+    answered = format_html('<div class="error" role="alert">{}</div>', error) if error else ""
     if numbers:
         decision = _spend(request, len(numbers))
         if not decision.allowed:
             return _too_many(decision)
-        found = track(numbers)
-        context["results"] = [(number, [package_card(p) for p in found.get(number, [])]) for number in numbers]
-    return _page("track.html", context)
+        answered = answers(numbers, track(numbers))
+    head, middle, tail = _track_frame(translation.get_language())
+    return HttpResponse(f"{head}{escape(typed)}{middle}{answered}{tail}")
 
 
 @login_not_required
