@@ -110,7 +110,8 @@ YUNDAN_API_RATE_LIMIT = int(_env("API_RATE_LIMIT", "600"))
 # Background work (Huey): SQLite in YUNDAN_HOME by default; Redis when YUNDAN_REDIS_URL is set.
 YUNDAN_REDIS_URL = _env("REDIS_URL")
 HUEY = {
-    "huey_class": "huey.RedisHuey" if YUNDAN_REDIS_URL else "huey.SqliteHuey",
+    # Huey's classes, each periodic tick queued once however many schedulers run (yundan.queue).
+    "huey_class": "yundan.queue.RedisHuey" if YUNDAN_REDIS_URL else "yundan.queue.SqliteHuey",
     "name": "yundan",
     "immediate": False,
     "results": False,
