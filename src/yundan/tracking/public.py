@@ -139,6 +139,8 @@ _SHIPPED_WITH_EVENTS = (
 def shipped_packages(column: str, values: list) -> list[tuple[int, PublicPackage]]:
     """(order id, public view) of every shipped package whose ``column`` (``waybill_no`` or
     ``order_id``) is one of ``values``, in parcel order."""
+    if column not in ("waybill_no", "order_id"):
+        raise ValueError(f"shipped packages are found by waybill_no or order_id, not {column!r}")
     if not values:
         return []
     sql = _SHIPPED_WITH_EVENTS.format(column=column, placeholders=", ".join(["%s"] * len(values)))
