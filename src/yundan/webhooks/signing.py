@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
+import random
 import secrets
 import threading
 import time
@@ -53,7 +53,7 @@ def new_message_id(moment_ms: int) -> str:
     Within one millisecond (or under a frozen clock) each id is the previous one plus one, so the
     ids one process makes keep their order."""
     global _last_id
-    value = (moment_ms & (2**48 - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (moment_ms & (2**48 - 1)) << 80 | random.getrandbits(80)  # unique, not secret
     with _id_lock:
         if value >> 80 <= _last_id >> 80:
             value = _last_id + 1
