@@ -12,12 +12,14 @@ from pathlib import Path
 from django.db import transaction
 from django.http import FileResponse
 from django.urls import reverse
+from ninja import Path as PathParam
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from yundan.api.errors import ApiError, errors
 from yundan.api.models import ApiBatchJob
+from yundan.api.schemas import MAX_ID, Flag
 from yundan.batch.models import BatchJob
 from yundan.batch.tasks import submit_batch_job
 from yundan.console.views.tools import MAX_UPLOAD_BYTES
@@ -65,8 +67,8 @@ def own_job(request, job_id: int) -> BatchJob:
 @router.post("", response={202: BatchJobOut, **errors(413)}, summary="提交批量查询 / submit a batch query",
              operation_id="submit_batch_job")
 def submit(request, file: File[UploadedFile],
-           as_csv: bool = Form(False, description="结果为 CSV（默认 xlsx）/ result as CSV"),
-           refresh: bool = Form(False, description="先向承运商刷新较旧的物流 / refresh stale tracking first")):
+           as_csv: Flag = Form(False, description="结果为 CSV（默认 xlsx）/ result as CSV"),
+           refresh: Flag = Form(False, description="先向承运商刷新较旧的物流 / refresh stale tracking first")):
     """Upload a sheet or text file of order or waybill numbers (.xlsx .xlsm .xlsb .xls .ods .csv .txt), up to 50 MB.
 
     Answers 202 with the job; poll ``GET /batch-jobs/{id}`` until ``done`` (or ``failed``, with the reason),
@@ -84,7 +86,7 @@ def submit(request, file: File[UploadedFile],
 
 @router.get("/{job_id}", response={200: BatchJobOut, **errors(404)}, summary="查询任务状态 / a job's state",
             operation_id="get_batch_job")
-def get_job(request, job_id: int):
+def get_job(request, job_id: int = PathParam(..., ge=1, le=MAX_ID)):
     return job_out(own_job(request, job_id))
 
 
@@ -92,7 +94,7 @@ def get_job(request, job_id: int):
             summary="下载结果文件 / download the result file", operation_id="download_batch_result",
             openapi_extra={"responses": {200: {"description": "xlsx 或 CSV / the result file", "content": {
                 kind: {"schema": {"type": "string", "format": "binary"}} for kind in RESULT_TYPES.values()}}}})
-def download(request, job_id: int):
+def download(request, job_id: int = PathParam(..., ge=1, le=MAX_ID)):
     job = own_job(request, job_id)
     result = Path(job.output_path)
     if job.state != BatchJob.State.DONE or not result.is_file():

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
@@ -56,8 +58,9 @@ class ApiError(Exception):
 
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """The error part of an operation's ``response=``: every operation may answer 401, 422 and 429."""
-    return dict.fromkeys(sorted({401, 422, 429, *statuses}), ErrorOut)
+    """The error part of an operation's ``response=``: every operation may answer 400 (a body or
+    parameter that cannot be parsed), 401, 422 and 429."""
+    return dict.fromkeys(sorted({400, 401, 422, 429, *statuses}), ErrorOut)
 
 
 def field_path(loc: tuple | list) -> str:
@@ -103,6 +106,11 @@ def install_handlers(api: NinjaAPI) -> None:
     def not_found(request, exc: Http404):
         return _respond(api, request, ApiError(404, str(exc) or "Not found"))
 
+    def unreadable(request, exc: Exception):
+        # A multipart body without its boundary, too many fields, or a body over Django's limits.
+        status = 413 if isinstance(exc, RequestDataTooBig) else 400
+        return _respond(api, request, ApiError(status, f"请求体无法读取：{exc} (unreadable request body)"))
+
     def unexpected(request, exc: Exception):
         logger.exception("API error on %s %s", request.method, request.path)
         return _respond(api, request, ApiError(500, "服务器内部错误 (internal error)"))
@@ -112,4 +120,6 @@ def install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, authentication_error)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(MultiPartParserError, unreadable)
+    api.add_exception_handler(SuspiciousOperation, unreadable)
     api.add_exception_handler(Exception, unexpected)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db.models import Q
+from ninja import Path as PathParam
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -18,7 +19,7 @@ from yundan import clock
 from yundan.api import auth
 from yundan.api.cursors import bad_cursor, decode_cursor, encode_cursor
 from yundan.api.errors import ApiError, errors
-from yundan.api.schemas import PackageWithEvents
+from yundan.api.schemas import MAX_ID, Flag, In, PackageWithEvents
 from yundan.exceptions.kinds import ExceptionAction, ExceptionKind, ExceptionState
 from yundan.exceptions.models import ParcelException
 from yundan.exceptions.queue import list_row, parse_age, queue
@@ -31,12 +32,12 @@ router = Router(tags=["exceptions 异常件"])
 LOGGED = (*ExceptionAction.values, "opened", "auto_closed")  # the people's actions and the sweep's
 
 
-class ExceptionFilters(Schema):
+class ExceptionFilters(In):
     kind: Literal[("", *ExceptionKind.values)] = Field("", description="类型 / kind")
     state: Literal[("", *ExceptionState.values)] = Field("", description="状态 / state")
     older_than: str = Field("", max_length=20, description="发现超过多久：2d、36h / opened longer ago than",
                             examples=["2d"])
-    all: bool = Field(False, description="包括已解决和已关闭的 / include resolved and closed")
+    all: Flag = Field(False, description="包括已解决和已关闭的 / include resolved and closed")
     cursor: str = Field("", max_length=500, description="上一页的 next_cursor")
     limit: int = Field(100, ge=1, le=500)
 
@@ -78,7 +79,7 @@ class ExceptionOut(ExceptionRow):
     log: list[LogEntryOut]
 
 
-class ActIn(Schema):
+class ActIn(In):
     action: ExceptionAction = Field(description="contact_buyer 联系买家 · contact_courier 联系快递员 · note 备注 · "
                                                 "request_return 申请退回 · mark_returned 确认已退回仓库 · resend 补发 · "
                                                 "refund 退款 · close 关闭（需 note）")
@@ -122,7 +123,7 @@ def load(exception_id: int) -> ParcelException:
 def list_exceptions(request, filters: Query[ExceptionFilters]):
     """Unfinished exceptions oldest first (``all=true`` adds resolved and closed ones), filtered like
     ``yundan exceptions list``: kind, state, opened longer ago than ``older_than``."""
-    query = filters.dict(exclude={"cursor", "limit"})
+    query = filters.model_dump(exclude={"cursor", "limit"})
     after = None
     if filters.cursor:
         cursor = decode_cursor(filters.cursor, ("exceptions",))
@@ -153,14 +154,14 @@ def list_exceptions(request, filters: Query[ExceptionFilters]):
 
 @router.get("/{exception_id}", response={200: ExceptionOut, **errors(404)}, summary="一个异常 / one exception",
             operation_id="get_exception")
-def get_exception(request, exception_id: int):
+def get_exception(request, exception_id: int = PathParam(..., ge=1, le=MAX_ID)):
     """The exception with its package's timeline, the actions allowed now and the log of who did what."""
     return exception_out(load(exception_id))
 
 
 @router.post("/{exception_id}/actions", auth=auth.write, response={200: ActOut, **errors(403, 404, 409)},
              summary="处理异常 / act on an exception", operation_id="act_on_exception")
-def act_on(request, exception_id: int, payload: ActIn):
+def act_on(request, payload: ActIn, exception_id: int = PathParam(..., ge=1, le=MAX_ID)):
     """One workflow action, logged with the key as ``api:<name>``; the same rules as the console.
 
     ``open → in_progress → return_requested → returned_to_warehouse → resolved | closed``. An action the

@@ -10,7 +10,8 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from yundan.api import auth
-from yundan.api.errors import install_handlers
+from yundan.api.errors import ApiError, install_handlers
+from yundan.api.schemas import NUL_MESSAGE
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -32,6 +33,39 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
 )
 install_handlers(api)
+
+
+def checked_request(run):
+    """Two checks every operation makes after authentication and validation:
+
+    - a query parameter the operation does not have is 422, not ignored: ``?updatedSince=`` or
+      ``?stauts=`` would otherwise answer every order as if no filter had been asked for;
+    - text with a NUL character (in the path, a query value or an uploaded file's name) is 422: no
+      order number, waybill or name has one, and PostgreSQL cannot store or compare it. Request
+      bodies are checked by their schemas (``schemas.In``).
+    """
+    operation = run.__self__
+    known = {name for model in operation.models if model.__ninja_param_source__ == "query"
+             for name in model.__ninja_flatten_map__}
+    view = operation.view_func
+
+    def checked(request, *args, **kwargs):
+        unknown = sorted(set(request.GET) - known)
+        if unknown:
+            raise ApiError(422, f"未知的查询参数：{', '.join(unknown)} (unknown query parameter)",
+                           fields=[(name, "unknown query parameter") for name in unknown])
+        texts = [("path", request.path), *((name, value) for name, values in request.GET.lists() for value in values),
+                 *((name, upload.name or "") for name, upload in request.FILES.items())]
+        bad = sorted({name for name, text in texts if "\x00" in text})
+        if bad:
+            raise ApiError(422, "文本中不能有 NUL 字符 (NUL character)", fields=[(name, NUL_MESSAGE) for name in bad])
+        return view(request, *args, **kwargs)
+
+    operation.view_func = checked
+    return run
+
+
+api.add_decorator(checked_request, mode="view")
 api.add_router("/orders", "yundan.api.orders.router")
 api.add_router("", "yundan.api.packages.router")
 api.add_router("/batch-jobs", "yundan.api.batch.router")

@@ -81,7 +81,7 @@ def upsert(request, payload: UpsertIn):
     inputs = [
         OrderInput(
             order_no=o.order_no, status=o.status, buyer_id=o.buyer_id, ordered_at=o.ordered_at, amount=o.amount,
-            remark=o.remark, receiver=ReceiverInput(**o.receiver.dict()),
+            remark=o.remark, receiver=ReceiverInput(**o.receiver.model_dump()),
             items=None if o.items is None else [ItemInput(i.sku_id, i.name, i.quantity) for i in o.items],
         )
         for o in payload.orders
@@ -122,7 +122,7 @@ def list_orders(request, filters: Query[OrderSearch]):
     again with ``?cursor=`` to get the changes committed since — none is missed or repeated, even
     while others write. With a cursor send only ``cursor`` and ``limit``: the cursor carries the query.
     """
-    given = filters.dict(exclude_defaults=True)
+    given = filters.model_dump(exclude_defaults=True)
     full = sees_full_receiver(request)
     if filters.cursor:
         extra = sorted(set(given) - {"cursor", "limit"})

@@ -9,7 +9,7 @@ from yundan.api import auth
 from yundan.api.errors import ApiError, errors
 from yundan.api.idempotency import run_once
 from yundan.api.orders import find_order
-from yundan.api.schemas import PackageOut, PackageWithEvents
+from yundan.api.schemas import Flag, In, PackageOut, PackageWithEvents
 from yundan.carriers.base import CarrierError
 from yundan.orders.details import package_data, package_summary
 from yundan.orders.search import OrderNotFound
@@ -58,19 +58,19 @@ def package(request, waybill_no: str, carrier: str = Query("", max_length=32, de
     return packages_out(matches)[0]
 
 
-class GivenWaybillIn(Schema):
+class GivenWaybillIn(In):
     carrier: str = Field(..., min_length=1, max_length=32, description="承运商代码 / carrier code", examples=["sf"])
     waybill_no: str = Field(..., min_length=1, max_length=40, examples=["SF1234567890123"])
 
 
-class ShipmentIn(Schema):
+class ShipmentIn(In):
     """Choose one way (all optional: by default the printed parcels, or one parcel, with the shop's carrier)."""
 
     packages: int | None = Field(None, ge=1, le=50, description="拆成几个包裹 / split into this many parcels")
-    by_items: bool = Field(False, description="每个商品一个包裹 / one parcel per order line")
+    by_items: Flag = Field(False, description="每个商品一个包裹 / one parcel per order line")
     waybills: list[GivenWaybillIn] = Field(default_factory=list, max_length=50,
                                            description="已用其他方式发出的运单号 / waybills the merchant already has")
-    resend: bool = Field(False, description="补发：已发货订单再发一个包裹 / a new parcel for a shipped order")
+    resend: Flag = Field(False, description="补发：已发货订单再发一个包裹 / a new parcel for a shipped order")
 
 
 class ShipmentOut(Schema):
@@ -110,11 +110,11 @@ def confirm_shipment(request, order_no: str, payload: ShipmentIn, idempotency_ke
         return {"order_no": result.order_no, "waybill_nos": result.waybill_nos,
                      "packages": [{"order_no": order.order_no, **package_summary(p, order.order_no)} for p in shipped]}
 
-    request_data = {"order": order.pk, "payload": payload.dict()}
+    request_data = {"order": order.pk, "payload": payload.model_dump()}
     return run_once(request, "confirm_shipment", request_data, ship)
 
 
-class RefreshIn(Schema):
+class RefreshIn(In):
     waybill_nos: list[str] = Field(..., min_length=1, max_length=100,
                                    description="运单号，最多 100 个 / up to 100 waybill numbers")
 

@@ -9,17 +9,75 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from typing import Annotated
+
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from yundan.orders.states import OrderStatus
 from yundan.tracking.statuses import TrackingStatus
+
+MAX_ID = 2**63 - 1  # the largest row id either database stores; a bigger one is 422, not a database error
 
 OrderStatusName = Literal[tuple(OrderStatus.values)]
 TrackingStatusName = Literal[tuple(TrackingStatus.values)]
 
 
-class Receiver(Schema):
+def _true_or_false(value):
+    """A query or form flag: true / false (as JSON says), so "0", "yes" or "" are refused, not guessed."""
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError("应为 true 或 false (expected true or false)")
+
+
+Flag = Annotated[bool, BeforeValidator(_true_or_false)]
+
+
+def _iso(kind):
+    def parse(value):
+        """ISO 8601 text only: pydantic would also read 0.5 or 1700000000 as a Unix time."""
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str):
+            try:
+                return kind.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ValueError(f"应为 ISO 8601 {'日期时间' if kind is datetime else '日期'}，如 "
+                         f"{'2026-11-27T10:00:00+08:00' if kind is datetime else '2026-11-27'} (expected ISO 8601)")
+
+    return BeforeValidator(parse)
+
+
+IsoDateTime = Annotated[datetime, _iso(datetime)]
+IsoDate = Annotated[date, _iso(date)]
+
+
+NUL_MESSAGE = "不能包含 NUL 字符 (must not contain a NUL character)"
+
+
+def _has_nul(value) -> bool:
+    """In this field's own text (a string, or a list of strings); nested models check their own."""
+    texts = value if isinstance(value, (list, tuple)) else [value]
+    return any(isinstance(text, str) and "\x00" in text for text in texts)
+
+
+class In(BaseModel):
+    """Request bodies and query sets: plain pydantic, so a list is never read as an object (ninja's
+    Schema would read any value's attributes), and no text carries a NUL character (PostgreSQL
+    cannot store one; no order number, name or address has one)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        if _has_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
+
+
+class Receiver(In):
     """收货人。Read keys see name, phone and the unit in the address masked (张*, 1******5678)."""
 
     name: str = Field("", max_length=50, examples=["张三"])
@@ -32,7 +90,7 @@ class Receiver(Schema):
                          examples=["文三路90号1号楼302室"])
 
 
-class Item(Schema):
+class Item(In):
     sku_id: str = Field(..., min_length=1, max_length=32, description="商品ID / SKU id", examples=["100012345678"])
     name: str = Field("", max_length=255, description="商品名称 / product name", examples=["保温杯 500ml"])
     quantity: int = Field(1, ge=1, le=999_999_999, examples=[2])
@@ -93,14 +151,14 @@ class OrderPageOut(Schema):
     has_more: bool = Field(description="是否还有下一页 / whether a next page exists now")
 
 
-class OrderIn(Schema):
+class OrderIn(In):
     order_no: str = Field(..., min_length=1, max_length=32, description="订单号，8–20 位数字 / 8–20 digits",
                           examples=["312345678901"])
     status: str = Field(OrderStatus.AWAITING_SHIPMENT, max_length=40,
                         description="订单状态：awaiting_shipment, shipped, finished, canceled, locked, or a JD state "
                                     "word or code (等待出库, WAIT_SELLER_STOCK_OUT)", examples=["awaiting_shipment"])
     buyer_id: str = Field("", max_length=64, examples=["jd_buyer01"])
-    ordered_at: datetime | None = Field(None, description="下单时间；without an offset it is Beijing time",
+    ordered_at: IsoDateTime | None = Field(None, description="下单时间；without an offset it is Beijing time",
                                         examples=["2026-11-20T10:23:45+08:00"])
     amount: Decimal | None = Field(None, ge=0, le=Decimal("9999999999.99"), decimal_places=2, examples=["199.00"])
     remark: str = Field("", max_length=2000, description="商家备注 / merchant remark")
@@ -109,7 +167,7 @@ class OrderIn(Schema):
                                      description="商品：replaces the stored items; omitted keeps them")
 
 
-class UpsertIn(Schema):
+class UpsertIn(In):
     shop: str = Field("", max_length=100, description="店铺名称；只有一个店铺时可省略 / shop name, optional with one shop",
                       examples=["旗舰店"])
     orders: list[OrderIn] = Field(..., min_length=1, max_length=1000, description="1–1,000 orders")
@@ -132,7 +190,7 @@ class UpsertOut(Schema):
     results: list[UpsertResultOut]
 
 
-class OrderSearch(Schema):
+class OrderSearch(In):
     """Search keys (the console's) or the change feed (``updated_since`` / a feed cursor)."""
 
     order_no: str = Field("", max_length=40, description="订单号 / order number")
@@ -141,9 +199,9 @@ class OrderSearch(Schema):
     waybill_no: str = Field("", max_length=40, description="运单号 / waybill number")
     status: Literal[("", *OrderStatus.values)] = Field("", description="订单状态 / order status")
     shop: str = Field("", max_length=100, description="店铺名称 / shop name")
-    ordered_from: date | None = Field(None, description="下单日期起（含） / ordered on or after (Beijing date)")
-    ordered_to: date | None = Field(None, description="下单日期止（含） / ordered on or before")
-    updated_since: datetime | None = Field(
+    ordered_from: IsoDate | None = Field(None, description="下单日期起（含） / ordered on or after (Beijing date)")
+    ordered_to: IsoDate | None = Field(None, description="下单日期止（含） / ordered on or before")
+    updated_since: IsoDateTime | None = Field(
         None, description="变更流：从此时刻起变更过的订单，按变更先后 / the change feed: orders changed at or after this "
                           "time, oldest change first; continue with next_cursor", examples=["2026-11-27T00:00:00+08:00"])
     cursor: str = Field("", max_length=200, description="上一页给出的 next_cursor / next_cursor of the previous page")
