@@ -1,4 +1,5 @@
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -136,3 +137,12 @@ def test_concurrent_retries_with_one_key_resend_once(write_api, order):
     assert Package.objects.count() == 2
     assert {status for status, _ in answers} <= {200, 409} and len(answers) == 4
     assert len({str(body) for status, body in answers if status == 200}) == 1
+
+
+def test_a_key_is_remembered_for_a_day(write_api, order, settings, frozen_now):
+    write_api.post(f"/orders/{ORDER}/shipments", json={}, headers={"Idempotency-Key": "k1"})
+    settings.YUNDAN_NOW = frozen_now + timedelta(hours=25)
+
+    write_api.post(f"/orders/{ORDER}/shipments", json={"resend": True}, headers={"Idempotency-Key": "k1"})
+
+    assert IdempotentRequest.objects.count() == 1 and Package.objects.count() == 2  # not 422: the old use is forgotten

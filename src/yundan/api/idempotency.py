@@ -4,7 +4,8 @@ The key is per API key. Same key and same request (operation, path and body) →
 the first success, replayed. Same key, different request → 422 ``idempotency_key_reused``. While
 the first is still running → 409 ``idempotency_in_progress`` (retry shortly). Only successes are
 kept: a refused request (an error) may be retried with the same key. A key whose first request
-died unfinished (a crashed process) can be used again after ``ABANDONED``.
+died unfinished (a crashed process) can be used again after ``ABANDONED``. Keys are remembered
+for ``KEPT`` (a day, as payment APIs do); after that the same key is a new request.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from yundan.api.errors import ApiError
 from yundan.api.models import IdempotentRequest
 
 ABANDONED = timedelta(minutes=10)
+KEPT = timedelta(hours=24)
 MAX_KEY_LENGTH = IdempotentRequest._meta.get_field("key").max_length
 
 
@@ -32,6 +34,7 @@ def request_hash(operation: str, request_data: dict) -> str:
 
 def _claim(api_key, key: str, operation: str, digest: str) -> IdempotentRequest:
     """The key's row: ours to run (status null) when the key is new or abandoned, else the answer to replay."""
+    IdempotentRequest.objects.filter(api_key=api_key, created_at__lt=clock.now() - KEPT).delete()
     try:
         with transaction.atomic():
             return IdempotentRequest.objects.create(api_key=api_key, key=key, operation=operation, request_hash=digest)
