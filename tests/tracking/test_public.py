@@ -83,6 +83,7 @@ def test_track_shows_the_timeline_newest_first_with_phones_and_names_masked(ship
     [package] = track(["JDX000000000777"])["JDX000000000777"]
     assert package.waybill_no == "JDX000000000777" and package.simulated and package.status == "out_for_delivery"
     assert [e.status for e in package.events] == ["out_for_delivery", "picked_up"]
+    assert [e.when for e in package.events] == ["2026-11-27 11:00", "2026-11-27 10:00"]  # Beijing time
     assert package.events[0].text == "张**您好，快件正在派送，联系电话：1******2222"
     assert package.events[0].courier == "李* 1******2222"
     assert package.events[1].text == "您的快件已由【北京大兴营业部】揽收完成，快递员：王*，电话：1******1111"

@@ -19,7 +19,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 
 from yundan.carriers.registry import carrier_name, is_simulated
 from yundan.orders.models import Order
@@ -91,7 +91,7 @@ def mask_names_in_text(text: str, names: tuple[str, ...]) -> str:
 
 @dataclass(frozen=True)
 class PublicEvent:
-    time: datetime
+    time: datetime  # in the configured time zone
     status: str
     text: str  # the carrier's text, phones and known names masked
     location: str
@@ -99,7 +99,8 @@ class PublicEvent:
 
     @property
     def when(self) -> str:
-        return localtime(self.time).strftime("%Y-%m-%d %H:%M")
+        t = self.time
+        return f"{t.year}-{t.month:02}-{t.day:02} {t.hour:02}:{t.minute:02}"
 
 
 @dataclass(frozen=True)
@@ -146,13 +147,14 @@ def shipped_packages(column: str, values: list) -> list[tuple[int, PublicPackage
     sql = _SHIPPED_WITH_EVENTS.format(column=column, placeholders=", ".join(["%s"] * len(values)))
     to_datetime = (partial(connection.ops.convert_datetimefield_value, expression=None, connection=connection)
                    if connection.vendor == "sqlite" else None)  # SQLite hands back text or naive UTC
+    zone = get_current_timezone()  # once: asking per event cost more than the rest of the event
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
     found = []
     for (order_id, _, waybill_no, carrier, status, receiver_name), group in groupby(rows, itemgetter(0, 1, 2, 3, 4, 5)):
         events = tuple(
-            PublicEvent(to_datetime(time) if to_datetime else time, event_status,
+            PublicEvent((to_datetime(time) if to_datetime else time).astimezone(zone), event_status,
                         _masked_text(text, receiver_name, courier_name),
                         mask_names_in_text(location, (receiver_name, courier_name)),
                         _masked_courier(courier_name, courier_phone))
