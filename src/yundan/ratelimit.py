@@ -88,6 +88,8 @@ def client_address(remote_addr: str, forwarded_for: str, trusted_proxies: list[s
     (entries further left were written by the client and can be anything). An IPv6 client is
     counted by its /64, the block one subscriber usually has to themself.
     """
+    if not trusted_proxies and ":" not in remote_addr:
+        return remote_addr  # an IPv4 peer and no proxy to look behind: nothing to parse
     networks = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
     address = _parsed(remote_addr)
     if address is not None and any(address in network for network in networks):
