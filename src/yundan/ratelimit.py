@@ -17,6 +17,7 @@ import ipaddress
 import math
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.cache import cache
 
@@ -90,7 +91,7 @@ def client_address(remote_addr: str, forwarded_for: str, trusted_proxies: list[s
     """
     if not trusted_proxies and ":" not in remote_addr:
         return remote_addr  # an IPv4 peer and no proxy to look behind: nothing to parse
-    networks = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
+    networks = _networks(tuple(trusted_proxies))
     address = _parsed(remote_addr)
     if address is not None and any(address in network for network in networks):
         for entry in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
@@ -105,6 +106,11 @@ def client_address(remote_addr: str, forwarded_for: str, trusted_proxies: list[s
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(proxy, strict=False) for proxy in proxies]
 
 
 def _parsed(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
