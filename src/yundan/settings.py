@@ -249,6 +249,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# Served over HTTPS by a reverse proxy that sets X-Forwarded-Proto (docs/deploy.md): requests it
+# forwards count as secure (Django's CSRF check then expects the https origin) and cookies go
+# over HTTPS only.
+YUNDAN_HTTPS = _env_bool("HTTPS")
+if YUNDAN_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 # Logs (docs/operations.md): one line per record on stderr, as text or as JSON lines for a log
 # shipper, with personal data masked in every record (yundan.logs).

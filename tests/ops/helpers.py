@@ -4,6 +4,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 
@@ -29,3 +31,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def serve(env: dict[str, str], *flags: str, stderr=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
+    """Start ``yundan serve`` on a free port and wait until it answers /healthz: (process, base URL)."""
+    base = f"http://127.0.0.1:{free_port()}"
+    server = start_yundan(env, "serve", base.removeprefix("http://"), *flags, stdout=subprocess.DEVNULL, stderr=stderr)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=5)
+            return server, base
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.2)

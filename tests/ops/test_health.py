@@ -3,7 +3,6 @@
 import json
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
@@ -12,7 +11,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from yundan import health
 
-from ops.helpers import free_port, home_env, start_yundan
+from ops.helpers import home_env, serve
 
 pytestmark = pytest.mark.django_db
 
@@ -61,22 +60,13 @@ def get(url: str):
 
 
 def test_a_server_whose_database_is_down_is_alive_but_not_ready(tmp_path):
-    port = free_port()
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         database = f"postgres://yundan:s3cret-db-pass@127.0.0.1:{closed.getsockname()[1]}/yundan"
-        server = start_yundan(home_env(tmp_path, YUNDAN_DATABASE_URL=database), "serve", f"127.0.0.1:{port}",
-                              "--no-worker", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server, base = serve(home_env(tmp_path, YUNDAN_DATABASE_URL=database), "--no-worker", stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    alive = get(f"http://127.0.0.1:{port}/healthz")
-                    break
-                except OSError:
-                    assert server.poll() is None and time.monotonic() < deadline
-                    time.sleep(0.2)
-            ready = get(f"http://127.0.0.1:{port}/readyz")
+            alive = get(f"{base}/healthz")
+            ready = get(f"{base}/readyz")
             body = json.loads(ready.read())
         finally:
             server.terminate()

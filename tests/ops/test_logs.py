@@ -3,7 +3,6 @@
 import json
 import logging
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,7 +11,7 @@ import pytest
 
 from yundan.logs import JsonFormatter, PersonalDataFilter, current_request_id
 
-from ops.helpers import free_port, home_env, start_yundan, yundan
+from ops.helpers import home_env, serve, yundan
 
 
 def written(message, *args, formatter=None, exc_info=None, **extra) -> str:
@@ -109,20 +108,10 @@ def test_yundan_serve_writes_json_lines_without_personal_data(tmp_path):
     env = home_env(tmp_path, YUNDAN_LOG_FORMAT="json", YUNDAN_LOG_LEVEL="DEBUG")
     yundan(env, "init")
     yundan(env, "carriers", "add", "kuaidi100", "--name", "k100", "--set", "key=k", "--set", "customer=c", "--set", "salt=s")
-    port = free_port()
-    server = start_yundan(env, "serve", f"127.0.0.1:{port}", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    server, base = serve(env, stderr=subprocess.PIPE)
     pushed = {"param": json.dumps({"lastResult": {"nu": "SF1234567890123", "data": [
         {"context": "张三 13812345678 文三路90号1号楼302室 已签收"}]}}, ensure_ascii=False), "sign": "bad"}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=5)
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
         statuses = [post(f"{base}/hooks/kuaidi100?phone=13812345678", pushed) for _ in range(3)]
     finally:
         server.terminate()

@@ -36,7 +36,10 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, signal.default_int_handler)
         self.stdout.write(f"yundan 控制台：http://{host or '127.0.0.1'}:{port}/  (Ctrl+C 退出)")
         try:
-            serve(application, host=host or "127.0.0.1", port=int(port), threads=threads, ident="yundan")
+            # Forwarded headers reach Django, which decides whom to believe (YUNDAN_TRUSTED_PROXIES for
+            # X-Forwarded-For, YUNDAN_HTTPS for X-Forwarded-Proto); waitress would drop them all.
+            serve(application, host=host or "127.0.0.1", port=int(port), threads=threads, ident="yundan",
+                  clear_untrusted_proxy_headers=False)
         except KeyboardInterrupt:
             pass
         finally:
