@@ -71,6 +71,10 @@ def test_bad_input_and_unknown_ids_are_4xx_with_the_field_named(call):
     error = call("post", "/endpoints", 422, json={"url": "https://erp.example.com/h", "events": ["package.lost"]})
     assert error["error"]["fields"][0]["path"].startswith("events")
     call("post", "/endpoints", 422, json={"url": "https://erp.example.com/h", "events": []})
+    error = call("post", "/endpoints", 422, json={"url": "https://erp.example.com/h", "events": ["order.updated"],
+                                                  "description": "ERP\x00"})
+    assert error["error"]["fields"][0]["path"] == "description"  # PostgreSQL cannot store a NUL
+    call("patch", "/endpoints/1", 422, json=[None, None])  # a list is not an object
     call("get", "/endpoints/99", 404, scope="read")
     call("get", f"/endpoints/{2**60}", 422, scope="read")
     call("post", "/deliveries/99/redeliver", 404)

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from yundan.api import auth
 from yundan.api.errors import ApiError, errors
+from yundan.api.schemas import In
 from yundan.orders.details import iso_time
 from yundan.webhooks.delivery import body_of
 from yundan.webhooks.events import EventType
@@ -34,7 +35,7 @@ ID = 2**53  # ids above this cannot be ours (and SQLite cannot even compare them
 Id = Annotated[int, Field(ge=1, le=ID)]
 
 
-class EndpointIn(Schema):
+class EndpointIn(In):
     url: str = Field(..., max_length=500, description="接收地址 / the receiver's http(s) URL",
                      examples=["https://erp.example.com/hooks/yundan"])
     events: list[EventTypeName] = Field(..., min_length=1, description="订阅的事件 / event types wanted",
@@ -42,7 +43,7 @@ class EndpointIn(Schema):
     description: str = Field("", max_length=200, examples=["旺店通 ERP"])
 
 
-class EndpointPatch(Schema):
+class EndpointPatch(In):
     url: str | None = Field(None, max_length=500)
     events: list[EventTypeName] | None = Field(None, min_length=1)
     description: str | None = Field(None, max_length=200)
@@ -108,7 +109,7 @@ class DeliveryDetailOut(DeliveryOut):
     attempt_log: list[AttemptOut]
 
 
-class DeliveryFilter(Schema):
+class DeliveryFilter(In):
     state: DeliveryStateName | None = None
     before: int | None = Field(None, ge=1, le=ID, description="只看编号小于它的（上一页的 next_before）")
     limit: int = Field(50, ge=1, le=PAGE_LIMIT)
@@ -186,7 +187,7 @@ def get(request, endpoint_id: Id):
 def update(request, endpoint_id: Id, payload: EndpointPatch):
     """Change the URL, the events or the description; what is omitted stays."""
     try:
-        update_endpoint(_endpoint(endpoint_id), **payload.dict(exclude_none=True))
+        update_endpoint(_endpoint(endpoint_id), **payload.model_dump(exclude_none=True))
     except WebhookError as error:
         raise _webhook_error(error) from None
     return _one(endpoint_id)

@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Min
 
 from yundan import clock
-from yundan.orders.details import iso_time
 from yundan.webhooks import signing
+from yundan.webhooks.events import iso_time
 from yundan.webhooks.models import Attempt, Delivery, DeliveryState, Endpoint, Event
 from yundan.webhooks.retry import RetryPolicy, next_attempt, retry_after, should_disable
 
