@@ -138,11 +138,13 @@ def measure(env: dict, packages: int, seconds: int, connections: int) -> dict:
 
 def print_report(args, results: dict) -> None:
     print(f"\nPublic tracking page /track/<waybill>: {args.orders:,} orders; `yundan serve --no-worker` (waitress, "
-          f"8 threads); wrk, {args.connections} keep-alive connections, {args.seconds} s, a random waybill per request; "
+          f"8 threads); wrk, {args.connections} keep-alive connections, {args.seconds} s, "
+          f"a random waybill per request; "
           f"{os.cpu_count()} CPUs; load = 1-minute load average before the run; /healthz = the same server's ceiling "
           f"right after (a JSON view without a query, 10 s)\n")
     print(f"{'database':<9} {'packages':>9} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7} {'non-2xx':>7} {'load':>5} {'/healthz req/s, p99':>20}  goal ≥ {GOAL_RPS}/s, p99 ≤ {GOAL_P99_MS} ms")
+          f"{'max ms':>7} {'non-2xx':>7} {'load':>5} {'/healthz req/s, p99':>20}  "
+          f"goal ≥ {GOAL_RPS}/s, p99 ≤ {GOAL_P99_MS} ms")
     for database, r in results.items():
         met = r["rps"] >= GOAL_RPS and r["p99_ms"] <= GOAL_P99_MS and not r["non_2xx"] and not r["socket_errors"]
         print(f"{database:<9} {r['packages']:>9,} {r['requests']:>9,} {r['rps']:>7.0f} {r['p50_ms']:>7.1f} "

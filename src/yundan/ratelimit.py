@@ -35,7 +35,8 @@ class Decision:
 def hit(key: str, limit: int, window_seconds: int, cost: int = 1, *, now: float | None = None) -> Decision:
     """Count ``cost`` units for ``key``, unless that would exceed ``limit`` per ``window_seconds``."""
     if limit < 1 or window_seconds < 1 or cost < 0:
-        raise ValueError(f"rate limit needs limit ≥ 1, window ≥ 1 s and cost ≥ 0 (got {limit}, {window_seconds}, {cost})")
+        raise ValueError(f"rate limit needs limit ≥ 1, window ≥ 1 s and cost ≥ 0 "
+                         f"(got {limit}, {window_seconds}, {cost})")
     moment = time.time() if now is None else now
     window = int(moment // window_seconds)
     elapsed = (moment - window * window_seconds) / window_seconds  # share of this window gone, [0, 1)

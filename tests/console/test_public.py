@@ -2,6 +2,7 @@
 personal shown, the same answer for unknown and not-ours, and a rate limit with a friendly 429."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -17,6 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
     cache.clear()  # the limiter counts in this process's memory, shared by tests and the live server
+
+
+@pytest.fixture
+def still_clock(monkeypatch):
+    """The limiter's clock stands still mid-minute, so no test run straddles two windows."""
+    monkeypatch.setattr("yundan.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_030.0))
 
 
 @pytest.fixture
@@ -76,11 +83,12 @@ def test_more_than_ten_numbers_is_refused_with_a_reason(client):
 def test_unknown_and_allocated_but_unshipped_numbers_answer_exactly_alike(demo, client):
     unshipped, unknown = unshipped_waybill(), "JDX999999999999"
     assert unshipped and not Package.objects.filter(waybill_no=unknown).exists()
-    pages = [client.get(f"/track/{number}").content.decode().replace(number, "NUMBER") for number in (unshipped, unknown)]
+    pages = [client.get(f"/track/{number}").content.decode().replace(number, "NUMBER")
+             for number in (unshipped, unknown)]
     assert pages[0] == pages[1] and "没有查到这个运单号的物流信息" in pages[0]
 
 
-def test_the_31st_number_within_a_minute_gets_a_friendly_429(demo, client):
+def test_the_31st_number_within_a_minute_gets_a_friendly_429(still_clock, demo, client):
     waybill = demo_package().waybill_no
     for _ in range(30):
         assert client.get(f"/track/{waybill}").status_code == 200
@@ -91,7 +99,7 @@ def test_the_31st_number_within_a_minute_gets_a_friendly_429(demo, client):
     assert client.get(f"/track/{waybill}", REMOTE_ADDR="10.1.2.3").status_code == 200
 
 
-def test_a_lookup_of_n_numbers_costs_n(client, settings):
+def test_a_lookup_of_n_numbers_costs_n(still_clock, client, settings):
     settings.YUNDAN_PUBLIC_RATE_LIMIT = 25
     ten = " ".join(f"JDX{n:012d}" for n in range(10))
     assert client.get("/track", {"q": ten}).status_code == 200
@@ -100,7 +108,7 @@ def test_a_lookup_of_n_numbers_costs_n(client, settings):
     assert client.get("/track", {"q": "JDX000000000001 JDX000000000002"}).status_code == 200
 
 
-def test_forwarded_addresses_count_only_behind_a_trusted_proxy(client, settings):
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(still_clock, client, settings):
     settings.YUNDAN_PUBLIC_RATE_LIMIT = 1
     assert client.get("/track/JDX000000000001", HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 200
     # Not trusted: a made-up header does not buy a fresh budget.
@@ -119,8 +127,9 @@ def test_the_public_track_page_reads_with_one_query_and_sets_no_cookie(demo, cli
 
 def shipped_order() -> Order:
     """A demo order with one shipped package and a courier phone in its events."""
-    return Order.objects.annotate(n=Count("packages"), shipped=Count("packages", filter=Q(packages__shipped_at__isnull=False))).filter(
-        n=1, shipped=1, packages__events__courier_phone__gt="").order_by("id").first()
+    shipped = Count("packages", filter=Q(packages__shipped_at__isnull=False))
+    return (Order.objects.annotate(n=Count("packages"), shipped=shipped)
+            .filter(n=1, shipped=1, packages__events__courier_phone__gt="").order_by("id").first())
 
 
 def test_my_order_with_the_right_pair_shows_the_order_and_its_timeline(demo, browser, live_server, screenshot):
@@ -180,7 +189,8 @@ def test_my_order_says_plainly_what_is_wrong_with_the_form(client):
     assert "订单号应为 8–20 位数字（不是运单号）" in response.content.decode()
 
 
-def test_guessing_one_orders_digits_from_many_addresses_stops_at_the_per_order_limit(demo, client, settings):
+def test_guessing_one_orders_digits_from_many_addresses_stops_at_the_per_order_limit(
+        still_clock, demo, client, settings):
     settings.YUNDAN_BUYER_LOOKUPS_PER_ORDER = 3
     order = shipped_order()
     statuses = [client.post("/my-order", {"order_no": order.order_no, "phone_last4": f"{n:04d}"},

@@ -13,7 +13,8 @@ from yundan.tracking.public import (MAX_NUMBERS, PublicEvent, PublicPackage, Too
 
 
 def test_numbers_one_per_line_or_separated_by_commas_spaces_and_full_width_marks():
-    typed = "JDX000000000001\r\njdx000000000002, JDX000000000003，ＪＤＸ０００００００００００４　JDX000000000005；JDX000000000006、SF1234567890123"
+    typed = ("JDX000000000001\r\njdx000000000002, JDX000000000003，ＪＤＸ０００００００００００４　"
+             "JDX000000000005；JDX000000000006、SF1234567890123")
     assert parse_waybill_numbers(typed) == [f"JDX00000000000{n}" for n in range(1, 7)] + ["SF1234567890123"]
 
 

@@ -66,7 +66,8 @@ def find_buyer_orders(query: BuyerQuery) -> list[BuyerOrder]:
     for order_id, name, quantity in (OrderItem.objects.filter(order_id__in=ids).order_by("id")
                                      .values_list("order_id", "name", "quantity")):
         items[order_id].append((name, quantity))
-    unshipped.update(Package.objects.filter(order_id__in=ids, shipped_at__isnull=True).values_list("order_id", flat=True))
+    unshipped.update(Package.objects.filter(order_id__in=ids, shipped_at__isnull=True)
+                     .values_list("order_id", flat=True))
     for order_id, package in shipped_packages("order_id", ids):
         shipped[order_id].append(package)
     return [BuyerOrder(order_no, status, tuple(items[pk]), tuple(shipped[pk]), unshipped[pk])

@@ -161,7 +161,8 @@ def shipped_packages(column: str, values: list) -> list[tuple[int, PublicPackage
             for *_, time, event_status, text, location, courier_name, courier_phone in group
             if time is not None  # a package without events comes once, its event columns NULL
         )
-        found.append((order_id, PublicPackage(waybill_no, carrier_name(carrier), is_simulated(carrier), status, events)))
+        package = PublicPackage(waybill_no, carrier_name(carrier), is_simulated(carrier), status, events)
+        found.append((order_id, package))
     return found
 
 

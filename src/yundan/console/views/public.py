@@ -128,7 +128,8 @@ def my_order(request):
                                                                settings.YUNDAN_BUYER_LOOKUPS_PER_ORDER, HOUR)):
                 if not decision.allowed:
                     return _too_many(decision)
-            context["orders"] = [(order, [package_card(p) for p in order.packages]) for order in find_buyer_orders(query)]
+            context["orders"] = [(order, [package_card(p) for p in order.packages])
+                                 for order in find_buyer_orders(query)]
             context["looked_up"] = True
     response = _page("my_order.html", {**context, "csrf_token": get_token(request)})
     response["Cache-Control"] = "no-store"
