@@ -45,7 +45,11 @@ def read_sheets(path: Path) -> Iterator[tuple[str, list[list]]]:
         except Exception as error:  # calamine raises its own error types per format
             raise ValueError(f"无法读取表格文件 {path.name}：{error}") from error
         for name in workbook.sheet_names:
-            yield name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            try:
+                sheet = workbook.get_sheet_by_name(name)  # a damaged file may fail only here
+            except Exception as error:
+                raise ValueError(f"无法读取表格文件 {path.name} 的工作表「{name}」：{error}") from error
+            yield name, sheet.to_python(skip_empty_area=False)
     elif suffix in TEXT_SUFFIXES:
         text = decode_text_file(path.read_bytes())
         yield path.stem, list(csv_records(text)) if suffix == ".csv" else [[line] for line in text.splitlines()]
@@ -53,6 +57,13 @@ def read_sheets(path: Path) -> Iterator[tuple[str, list[list]]]:
         raise ValueError(
             f"不支持的文件类型「{suffix or path.name}」：请上传 .xlsx、.xls、.ods、.csv 或 .txt 文件"
         )
+
+
+def first_sheet(path: Path) -> list[list]:
+    """The rows of the first sheet; ValueError when the workbook has none."""
+    for _, rows in read_sheets(path):
+        return rows
+    raise ValueError(f"文件 {path.name} 中没有工作表")
 
 
 def csv_records(text: str) -> Iterator[list[str]]:

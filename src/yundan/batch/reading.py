@@ -316,7 +316,9 @@ def _check_zip(path: Path) -> None:
                 and manifest.file_size < 1 << 20
                 and b"encryption-data" in archive.read(manifest)
             )
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+    # zipfile raises NotImplementedError for compression methods it lacks and RuntimeError for
+    # encrypted members: both mean a file no spreadsheet program wrote for us.
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as error:
         raise _unreadable(path, f"damaged zip: {error}") from error
     total = sum(member.file_size for member in members)
     bloated = any(

@@ -19,7 +19,7 @@ from yundan.orders.models import Order, OrderItem, Shop
 from yundan.orders.receivers import normalize_phone, phone_last4
 from yundan.orders.states import OrderStatus, can_move, status_from_jd
 from yundan.shipping.waybills import looks_like_order_no
-from yundan.spreadsheets import cell_text, column_value, find_header, identifier_text, read_sheets
+from yundan.spreadsheets import cell_text, column_value, find_header, first_sheet, identifier_text
 from yundan.text import chinese
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -259,7 +259,7 @@ def import_orders(path: Path, shop_name: str = "") -> ImportReport:
     """Upsert the orders of a JD order export; idempotent (running it twice changes nothing)."""
     if not path.exists():
         raise ValueError(f"文件不存在：{path}")
-    _, rows = next(read_sheets(path))
+    rows = first_sheet(path)
     header_index, columns = find_header(rows, COLUMN_ALIASES, required="order_no")
     shop = resolve_shop(shop_name)
     report = ImportReport(shop=shop.name)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yundan.shipping.waybills import carrier_from_name, looks_like_order_no
-from yundan.spreadsheets import cell_text, column_value, find_header, identifier_text, read_sheets
+from yundan.spreadsheets import cell_text, column_value, find_header, first_sheet, identifier_text
 
 LIST_COLUMNS = {
     "order_no": ("订单号", "订单编号", "订单ID"),
@@ -49,7 +49,7 @@ def read_order_list(path: Path) -> tuple[list[ListedOrder], list[ListError]]:
     """Every non-blank row of the first sheet, or the reason it cannot be used."""
     if not path.exists():
         raise ValueError(f"文件不存在：{path}")
-    _, rows = next(read_sheets(path))
+    rows = first_sheet(path)
     try:
         header, columns = find_header(rows, LIST_COLUMNS, required="order_no")
     except ValueError:
