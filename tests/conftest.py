@@ -29,7 +29,8 @@ def make_order(shop):
             receiver_phone_last4="5678", receiver_province="浙江省", receiver_city="杭州市",
             receiver_district="西湖区", receiver_address="文三路90号1号楼302室", ordered_at=NOW,
         )
+        owner = fields.pop("shop", shop)
         values.update(fields)
-        return Order.objects.create(shop=fields.pop("shop", shop), order_no=order_no, **values)
+        return Order.objects.create(shop=owner, order_no=order_no, **values)
 
     return make
