@@ -28,10 +28,6 @@ from yundan.webhooks.retry import RetryPolicy, next_attempt, retry_after, should
 LEASE = timedelta(minutes=15)
 EXCERPT_CHARS = 1000  # of each answer, kept on the attempt
 _READ_BYTES = 4 * EXCERPT_CHARS  # never read more of an answer than this
-# A run waits for deliveries due this soon (the first retry comes 5 s after the first try) …
-SHORT_WAIT = 10.0
-# … and stops after this long, before the next periodic run starts.
-RUN_BUDGET = 50.0
 
 
 def body_of(event: Event) -> bytes:
@@ -214,20 +210,3 @@ def seconds_to_next_due() -> float | None:
     soonest = Delivery.objects.filter(state=DeliveryState.PENDING, endpoint__enabled=True).aggregate(
         at=Min("next_attempt_at"))["at"]
     return None if soonest is None else max((soonest - clock.now()).total_seconds(), 0.0)
-
-
-def deliver_for_a_while(sleep=time.sleep) -> DeliveryRun:
-    """The worker's run: deliver what is due, and wait for what falls due within seconds (the
-    first retry), for at most ``RUN_BUDGET`` seconds; later retries are the next run's."""
-    started, total, slept = time.monotonic(), DeliveryRun(), False
-    while True:
-        run = deliver_due()
-        total.add(run)
-        wait = seconds_to_next_due()
-        if (wait is None or wait > SHORT_WAIT or time.monotonic() - started + wait > RUN_BUDGET
-                or (not run.tries and (slept or wait == 0))):
-            # Nothing came due while waiting (a frozen clock), or what is due is another worker's.
-            return total
-        if wait > 0:
-            sleep(wait)
-            slept = True

@@ -3,21 +3,35 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from yundan.webhooks.delivery import deliver_for_a_while
+from yundan.webhooks.delivery import deliver_due, seconds_to_next_due
 from yundan.webhooks.services import prune
+
+# The periodic run comes every minute; a retry due sooner (the first comes 5 s after the first try)
+# gets a run of its own at its time.
+PERIODIC_SECONDS = 60
+
+
+def _deliver() -> None:
+    run = deliver_due()
+    wait = seconds_to_next_due()
+    # Only after a run that sent something: under a frozen clock nothing ever falls due, and the
+    # runs would chain forever.
+    if run.tries and wait is not None and 0 < wait < PERIODIC_SECONDS:
+        deliver_webhooks.schedule(delay=wait)
 
 
 @db_task()
 def deliver_webhooks():
-    """Queued after a commit that wrote events, or an admin's enable/redeliver: send at once."""
-    deliver_for_a_while()
+    """Queued after a commit that wrote events, an admin's enable or redelivery, or for a retry due
+    within the minute: send what is due now."""
+    _deliver()
 
 
 @db_periodic_task(crontab(minute="*"))
 def deliver_due_webhooks():
     """Every minute: send the deliveries whose retry time has come. Several workers may run this
     at once: each claims different deliveries."""
-    deliver_for_a_while()
+    _deliver()
 
 
 @db_periodic_task(crontab(minute="17", hour="3"))
