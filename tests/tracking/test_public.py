@@ -37,6 +37,7 @@ def test_more_than_ten_numbers_is_refused_with_the_count():
     ("营业部电话 010-65529988，或 (0571)88812345", "营业部电话 010-******88，或 0571-******45"),
     ("隐私号 13812345678转1234 联系收件人", "隐私号 1******5678转1234 联系收件人"),
     ("营业部电话：65529988", "营业部电话：******88"),
+    ("电话：１３８１２３４５６７８", "电话：1******5678"),  # full-width digits
 ])
 def test_phone_numbers_inside_carrier_texts_are_masked(text, expected):
     assert mask_phones_in_text(text) == expected

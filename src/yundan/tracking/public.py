@@ -67,18 +67,26 @@ _PHONE_IN_TEXT = re.compile(
     ")" + _EDGE_AFTER
 )
 # A bare 7–8 digit local number is only taken for a phone where the text says it is one.
-_LOCAL_AFTER_WORD = re.compile(r"(电话|手机|联系方式|致电|热线|[Tt]el)([:：]?\s*)([2-9][0-9]{6,7})" + _EDGE_AFTER)
+_LOCAL_AFTER_WORD = re.compile(r"(?:电话|手机|联系方式|致电|热线|[Tt]el):?\s*([2-9][0-9]{6,7})" + _EDGE_AFTER)
 
 
 def mask_phones_in_text(text: str) -> str:
     """Every mobile and landline number in ``text`` masked as ``orders.receivers.mask_phone`` does
-    (``1******5678``, ``010-******88``); everything else untouched.
+    (``1******5678``, ``010-******88``), in half- or full-width digits; everything else untouched.
 
     Service hotlines (400/800 numbers, 95xxx short numbers) are the carrier's public numbers and
     stay as they are. An extension after a number (``转1234``) stays too, as mask_phone keeps it.
     """
-    text = _PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group()), text)
-    return _LOCAL_AFTER_WORD.sub(lambda m: m.group(1) + m.group(2) + mask_phone(m.group(3)), text)
+    plain = to_half_width(text)  # one character for one, so a match's span is the original's too
+    spans = [m.span() for m in _PHONE_IN_TEXT.finditer(plain)] + [m.span(1) for m in _LOCAL_AFTER_WORD.finditer(plain)]
+    if not spans:
+        return text
+    pieces, done = [], 0
+    for start, end in sorted(spans):
+        if start >= done:  # the two patterns never overlap; if they did, the first one counts
+            pieces += [text[done:start], mask_phone(plain[start:end])]
+            done = end
+    return "".join(pieces) + text[done:]
 
 
 def mask_names_in_text(text: str, names: tuple[str, ...]) -> str:
