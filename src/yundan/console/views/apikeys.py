@@ -37,8 +37,8 @@ def apikeys(request):
     })
 
 
-@require_POST
 @admin_required
+@require_POST
 def apikey_revoke(request, pk: int):
     api_key = revoke_key(get_object_or_404(ApiKey, pk=pk).prefix)
     messages.success(request, _("已吊销密钥 %(prefix)s：使用它的请求从现在起被拒绝") % {"prefix": api_key.prefix})
