@@ -138,3 +138,24 @@ def test_a_disabled_endpoint_keeps_its_deliveries_waiting(make_order, subscribe,
     make_order("312345678901")
     confirm_shipments([ShipmentRequest("312345678901")])
     assert endpoint.deliveries.get().state == "pending"
+
+
+def test_an_imported_order_export_emits_order_updated_for_new_and_changed_orders(shop, subscribe, tmp_path):
+    import csv
+
+    from yundan.orders.importing import import_orders
+
+    subscribe("order.updated")
+    path = tmp_path / "orders.csv"
+
+    def export(remark):
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            csv.writer(handle).writerows([["订单号", "商品ID", "商品名称", "订购数量", "商家备注"],
+                                          ["312345678901", "100012345670", "小米 Redmi K80", "1", remark]])
+        return import_orders(path, shop.name)
+
+    export("加急")
+    export("加急")  # unchanged: no event
+    export("周末送达")
+    assert [(e["created"], e["order"]["order_no"]) for e in events_of("order.updated")] == [
+        (True, "312345678901"), (False, "312345678901")]

@@ -21,6 +21,7 @@ from yundan.orders.states import OrderStatus, can_move, status_from_jd
 from yundan.shipping.waybills import looks_like_order_no
 from yundan.spreadsheets import cell_text, column_value, find_header, first_sheet, identifier_text
 from yundan.text import chinese
+from yundan.webhooks import outbox
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "order_no": ("订单号", "订单编号", "订单ID"),
@@ -203,6 +204,7 @@ def store_order(shop: Shop, order_no: str, fields: dict, items: list[dict] | Non
     if order is None:
         order = Order.objects.create(shop=shop, order_no=order_no, **fields)
         save_items(order, items or [])
+        outbox.order_upserted(shop.pk, order_no, created=True)
         return Stored("created")
     warning = ""
     if fields["status"] != order.status and not can_move(order.status, fields["status"]):
@@ -217,6 +219,7 @@ def store_order(shop: Shop, order_no: str, fields: dict, items: list[dict] | Non
     items_changed = items is not None and save_items(order, items)
     if items_changed or changed:
         order.save()  # also when only items changed: updated_at tells syncing systems to look
+        outbox.order_upserted(shop.pk, order_no, created=False)
         return Stored("updated", warning)
     return Stored("unchanged", warning)
 

@@ -30,7 +30,6 @@ from yundan.orders.models import Order, OrderItem, Shop
 from yundan.orders.receivers import phone_last4
 from yundan.orders.states import OrderStatus, status_from_jd
 from yundan.spreadsheets import cell_text
-from yundan.webhooks import outbox
 
 
 @dataclass(frozen=True)
@@ -173,8 +172,6 @@ def upsert_order(shop: Shop, order: OrderInput) -> UpsertResult:
         try:
             with transaction.atomic():
                 stored = store_order(shop, order_no, fields, items)
-                if stored.outcome in (CREATED, UPDATED):
-                    outbox.order_upserted(shop.pk, order_no, created=stored.outcome == CREATED)
             break
         except IntegrityError:
             # Another writer created the same order between our look-up and insert (PostgreSQL;
