@@ -4,6 +4,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import xlsxwriter
@@ -13,6 +14,7 @@ from yundan.batch.query import run_batch_query
 from yundan.batch.reading import InputError, read_query_input
 from yundan.orders.importing import import_orders
 from yundan.shipping.order_lists import read_order_list
+from yundan.text import clean_number
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,14 @@ def test_an_ods_whose_manifest_python_cannot_inflate_is_refused_as_unreadable(tm
     path.write_bytes(flag_bit_5(out.getvalue(), "META-INF/manifest.xml"))
     with pytest.raises(InputError, match="无法读取文件「单号.ods」"):
         read_query_input(path)
+
+
+@pytest.mark.parametrize("typed", ["JDX900000000001\x00", "\x00", "3123\x0045678901"])
+def test_a_nul_typed_into_a_public_page_is_dropped_like_any_invisible_character(client, no_rate_limits, typed):
+    # Found by the fuzz pass on PostgreSQL: a NUL reached the lookup query (DataError, a 500) from
+    # /track?q=, /track/<waybill> and the buyer's order number.
+    assert client.get("/track", {"q": typed}).status_code == 200
+    assert client.get(f"/track/{quote(typed)}").status_code in (200, 404)
+    assert client.post("/my-order", {"order_no": typed, "phone_last4": "5678"}).status_code == 200
+    assert clean_number(typed) == typed.replace("\x00", "")
+
