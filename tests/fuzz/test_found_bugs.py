@@ -1,6 +1,7 @@
 """The bugs the fuzz pass found, each pinned by the input that found it (shrunk by hypothesis)."""
 
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -8,11 +9,16 @@ from urllib.parse import quote
 
 import pytest
 import xlsxwriter
+from factories import NOW
+from fakes.kuaidi100 import md5_upper
 from fuzz.stored import row_counts, stored_rows
 
 from yundan.batch.query import run_batch_query
+from yundan.carriers.accounts import complete_settings, kind_of
+from yundan.carriers.models import CarrierAccount
 from yundan.batch.reading import InputError, read_query_input
 from yundan.orders.importing import import_orders
+from yundan.shipping.models import Package
 from yundan.shipping.order_lists import read_order_list
 from yundan.text import clean_number
 
@@ -109,3 +115,51 @@ def test_a_nul_typed_into_a_public_page_is_dropped_like_any_invisible_character(
     assert client.post("/my-order", {"order_no": typed, "phone_last4": "5678"}).status_code == 200
     assert clean_number(typed) == typed.replace("\x00", "")
 
+
+@pytest.fixture
+def kuaidi100_package(make_order, frozen_now):
+    values = complete_settings(kind_of("kuaidi100"), {"customer": "C", "key": "K", "salt": "s4lt"})
+    CarrierAccount.objects.create(name="k100", kind="kuaidi100", settings=values)
+    return Package.objects.create(order=make_order(status="shipped"), carrier="yto", waybill_no="YT1234567890123",
+                                  printed_at=NOW, shipped_at=NOW, next_refresh_at=NOW)
+
+
+def signed(param: dict, salt: str = "s4lt") -> dict:
+    text = json.dumps(param, ensure_ascii=False)
+    return {"param": text, "sign": md5_upper(text + salt)}
+
+
+@pytest.mark.parametrize("data", [["不是对象"], "一段文字", {"ftime": "2026-11-25 09:00:00"}, [None], [3]])
+def test_a_signed_push_whose_trace_is_no_list_of_objects_is_refused(client, kuaidi100_package, data):
+    # Found by the fuzz pass: AttributeError on item.get (a 500, and Kuaidi100 retrying forever).
+    before = Package.objects.filter(pk=kuaidi100_package.pk).values().get()
+    response = client.post("/hooks/kuaidi100", signed({"status": "polling", "lastResult": {
+        "nu": "YT1234567890123", "data": data}}))
+    assert response.status_code == 400 and "data" in response.json()["message"]
+    assert Package.objects.filter(pk=kuaidi100_package.pk).values().get() == before
+
+
+def test_a_signed_push_with_an_unreadable_time_is_refused_and_changes_nothing(client, kuaidi100_package):
+    # Found by the fuzz pass: it was answered 200 (so never sent again) with no event stored, yet the
+    # package was marked subscribed and its next poll moved: half of a push taken.
+    before = Package.objects.filter(pk=kuaidi100_package.pk).values().get()
+    response = client.post("/hooks/kuaidi100", signed({"status": "polling", "lastResult": {
+        "nu": "YT1234567890123", "data": [{"ftime": "昨天", "context": "已揽收"}]}}))
+    assert response.status_code == 400 and "昨天" in response.json()["message"]
+    assert Package.objects.filter(pk=kuaidi100_package.pk).values().get() == before
+
+
+def test_a_push_signed_with_non_ascii_characters_or_naming_an_account_with_a_nul_is_refused(
+        client, kuaidi100_package):
+    # Found by the fuzz pass: hmac.compare_digest raised TypeError on a non-ASCII sign, and a NUL in
+    # ?account= reached the account query (DataError on PostgreSQL): both a 500.
+    form = signed({"status": "polling", "lastResult": {"nu": "YT1234567890123", "data": []}})
+    assert client.post("/hooks/kuaidi100", {**form, "sign": "签名"}).status_code == 400
+    assert client.post("/hooks/kuaidi100?account=k%00", form).status_code == 400
+
+
+def test_a_signed_push_with_nul_characters_in_its_texts_is_stored_or_refused_never_a_500(client, kuaidi100_package):
+    response = client.post("/hooks/kuaidi100", signed({"status": "polling", "lastResult": {
+        "nu": "YT1234567890123", "data": [{"ftime": "2026-11-25 09:00:00", "context": "已\x00揽收",
+                                           "location": "\x00", "statusCode": "1\x0003"}]}}))
+    assert response.status_code in (200, 400)

@@ -26,7 +26,9 @@ def _kuaidi100_accounts(name: str):
 
 def _read_push(request):
     """The push and the account whose salt signs it (the callback URL may name the account)."""
-    accounts = list(_kuaidi100_accounts(request.GET.get("account", "")))
+    name = request.GET.get("account", "")
+    # A NUL cannot name an account, and PostgreSQL refuses it in a query parameter.
+    accounts = list(_kuaidi100_accounts(name)) if "\x00" not in name else []
     if not accounts:
         raise kuaidi100.PushRejected("没有启用的快递100账号 (no Kuaidi100 account)")
     problem = None

@@ -54,7 +54,8 @@ def _verify(form: Mapping[str, str], salt: str) -> None:
     given = (form.get("sign") or "").strip().upper()
     if not given:
         raise PushRejected("推送缺少签名 (missing sign)")
-    if not hmac.compare_digest(given, sign(form.get("param") or "", salt)):
+    # As bytes: compare_digest refuses str with non-ASCII characters, and a forged sign may have some.
+    if not hmac.compare_digest(given.encode(), sign(form.get("param") or "", salt).encode()):
         raise PushRejected("推送签名不符 (bad sign)")
 
 
@@ -77,6 +78,8 @@ def parse_push(form: Mapping[str, str], salt: str, *, zone: tzinfo = SHANGHAI,
     aborted = status == "abort"
     no_record = aborted and "无记录" in message
     result = trace_result(waybill_no, last, zone)
+    if result.error:  # a trace we cannot read (its shape, a time): refused whole, nothing half-stored
+        raise PushRejected(result.error)
     if no_record and not result.events:
         result.error = message
     return PushUpdate(

@@ -51,8 +51,10 @@ def dumps(value: dict) -> str:
 
 
 def text(value) -> str:
-    """A JSON field as a string: codes arrive as numbers or strings, missing ones as null."""
-    return "" if value is None else str(value).strip()
+    """A JSON field as a string: codes arrive as numbers or strings, missing ones as null.
+
+    NUL characters are dropped: they mean nothing in a trace and PostgreSQL refuses them in text."""
+    return "" if value is None else str(value).replace("\x00", "").strip()
 
 
 def place(address: Address) -> str:
@@ -132,8 +134,11 @@ def trace_result(waybill_no: str, body: dict, zone: tzinfo) -> TraceResult:
     A trace's code is its ``statusCode``; the newest trace falls back to the parcel's ``state``,
     where some accounts put the sub-code. Without a code the status name is kept as the raw code.
     """
+    data = body.get("data") or []
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        return TraceResult(waybill_no, found=False, error="快递100 轨迹 data 不是对象列表 (trace data is no list of objects)")
     timed = []
-    for item in body.get("data") or []:
+    for item in data:
         moment = parse_time(text(item.get("ftime")) or text(item.get("time")), zone)
         if moment is None:
             shown = text(item.get("ftime")) or text(item.get("time"))
