@@ -1,0 +1,31 @@
+"""The fuzz pass (issue 10, "Bad input, tried on purpose"): shared fixtures and the closing tally.
+
+Every surface's test records what it sent in ``fuzz.tally.TALLY``; the table is printed at the end
+of the session and saved to ``var/fuzz/report-<database>.json``.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from fuzz.tally import TALLY
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not TALLY.outcomes:
+        return
+    database = connection.vendor
+    terminalreporter.section(f"fuzz inputs tried ({database})")
+    for line in TALLY.lines():
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"saved to {TALLY.save(database)}")
+
+
+@pytest.fixture
+def no_rate_limits(settings):
+    """The public pages' and the API's limits out of the way: the fuzzer is one client sending a lot."""
+    cache.clear()
+    settings.YUNDAN_PUBLIC_RATE_LIMIT = 10**9
+    settings.YUNDAN_BUYER_LOOKUPS_PER_ORDER = 10**9
+    settings.YUNDAN_API_RATE_LIMIT = 10**9
+    yield
+    cache.clear()
