@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yundan import clock
 
 
 class Scope(models.TextChoices):
-    READ = "read", _("只读")
-    WRITE = "write", _("读写")
+    READ = "read", pgettext_lazy("api key scope", "只读")  # not the role 只读 (Viewer)
+    WRITE = "write", pgettext_lazy("api key scope", "读写")
 
 
 class ApiKey(models.Model):
