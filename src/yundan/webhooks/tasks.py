@@ -15,8 +15,8 @@ def _deliver() -> None:
     run = deliver_due()
     wait = seconds_to_next_due()
     # Only after a run that sent something: under a frozen clock nothing ever falls due, and the
-    # runs would chain forever.
-    if run.tries and wait is not None and 0 < wait < PERIODIC_SECONDS:
+    # runs would chain forever. A wait of 0 (a retry fell due while this run was sending) gets a run now.
+    if run.tries and wait is not None and wait < PERIODIC_SECONDS:
         deliver_webhooks.schedule(delay=wait)
 
 
