@@ -23,8 +23,8 @@ def fuzz_settings(examples: int, **extra) -> settings:
     """Hypothesis settings for a fuzz test: ``examples`` × YUNDAN_FUZZ_SCALE and no deadline (the
     2-core CI box is shared). The health checks are off: the inputs are big and slow on purpose, and
     every example runs in the test's one transaction."""
-    return settings(max_examples=examples * SCALE, deadline=None, suppress_health_check=list(HealthCheck),
-                    phases=PHASES, **extra)
+    return settings(**{"max_examples": examples * SCALE, "deadline": None, "phases": PHASES,
+                       "suppress_health_check": list(HealthCheck), **extra})
 
 
 class Tally:
