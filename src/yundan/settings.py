@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "yundan.exceptions",
     "yundan.integrations",
     "yundan.api",
+    "ninja",  # REST API docs page: Swagger UI served from the package, no CDN
     "yundan.webhooks",
     "yundan.console",
     "huey.contrib.djhuey",
