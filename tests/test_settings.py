@@ -60,3 +60,14 @@ def test_a_database_url_switches_to_postgresql(tmp_path):
 def test_a_sqlite_database_url_gets_the_same_wal_and_busy_timeout(tmp_path):
     info = settings_in_a_fresh_process(tmp_path, YUNDAN_DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}")
     assert info["journal"] == "wal" and info["busy_ms"] >= 5000 and info["db"] == str(tmp_path / "other.sqlite3")
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("YUNDAN_WEBHOOK_TIMEOUT", "15s", "YUNDAN_WEBHOOK_TIMEOUT='15s': expected a number"),
+    ("YUNDAN_API_RATE_LIMIT", "6.5", "YUNDAN_API_RATE_LIMIT='6.5': expected a whole number"),
+    ("YUNDAN_WORKER_THREADS", "two", "YUNDAN_WORKER_THREADS='two': expected a whole number"),
+])
+def test_a_number_setting_that_is_no_number_stops_the_start_naming_the_variable(tmp_path, name, value, expected):
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        settings_in_a_fresh_process(tmp_path, **{name: value})
+    assert expected in failed.value.stderr

@@ -23,6 +23,15 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return default if not value else value.lower() in {"1", "true", "yes", "on"}
 
 
+def _env_number(name: str, default: str, kind=int):
+    """A number setting; a value that is not one stops the start with the variable's name."""
+    value = _env(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"YUNDAN_{name}={value!r}: expected a {'whole ' if kind is int else ''}number") from None
+
+
 def _default_home() -> Path:
     data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(data_home) / "yundan"
@@ -51,7 +60,7 @@ YUNDAN_NOW = parse_frozen_now(_env("NOW")) if _env("NOW") else None
 # Force one simulated scenario for every sandbox package (see yundan.carriers.sandbox).
 YUNDAN_SANDBOX_SCENARIO = _env("SANDBOX_SCENARIO") or None
 # `batch query --refresh` asks carriers again for live packages whose data is older than this.
-YUNDAN_BATCH_REFRESH_AGE_MINUTES = int(_env("BATCH_REFRESH_AGE_MINUTES", "30"))
+YUNDAN_BATCH_REFRESH_AGE_MINUTES = _env_number("BATCH_REFRESH_AGE_MINUTES", "30")
 
 
 def _numbers_by_name(name: str, example: str, number: type = int) -> dict[str, int | float]:
@@ -67,10 +76,10 @@ def _numbers_by_name(name: str, example: str, number: type = int) -> dict[str, i
 # Tracking refresh: minutes between polls by status (defaults in yundan.tracking.schedule), days
 # without change before polling stops, and the polling fallback for packages the carrier pushes.
 YUNDAN_REFRESH_MINUTES = _numbers_by_name("REFRESH_MINUTES", "in_transit=240")
-YUNDAN_RETIRE_DAYS = int(_env("RETIRE_DAYS", "60"))
-YUNDAN_SUBSCRIBED_REFRESH_MINUTES = int(_env("SUBSCRIBED_REFRESH_MINUTES", "720"))
+YUNDAN_RETIRE_DAYS = _env_number("RETIRE_DAYS", "60")
+YUNDAN_SUBSCRIBED_REFRESH_MINUTES = _env_number("SUBSCRIBED_REFRESH_MINUTES", "720")
 # Most packages one scheduled refresh run takes (the next run takes the rest).
-YUNDAN_REFRESH_BATCH = int(_env("REFRESH_BATCH", "5000"))
+YUNDAN_REFRESH_BATCH = _env_number("REFRESH_BATCH", "5000")
 
 # Exception rules: hours (working time by the Chinese calendar) overriding the defaults of
 # yundan.exceptions.rules, e.g. "stalled=48,stalled_remote=72,delivery_timeout=36", and the
@@ -84,13 +93,13 @@ YUNDAN_REMOTE_PROVINCES = [p for p in _env("REMOTE_PROVINCES").replace(" ", "").
 # (seconds per request, requests at once, deliveries per claim, an egress proxy such as smokescreen
 # so webhooks cannot reach internal addresses), and how long finished ones are kept.
 YUNDAN_WEBHOOK_RETRY_SCHEDULE = _env("WEBHOOK_RETRY_SCHEDULE")
-YUNDAN_WEBHOOK_DISABLE_AFTER_HOURS = float(_env("WEBHOOK_DISABLE_AFTER_HOURS", "24"))
-YUNDAN_WEBHOOK_DISABLE_MIN_FAILURES = int(_env("WEBHOOK_DISABLE_MIN_FAILURES", "5"))
-YUNDAN_WEBHOOK_TIMEOUT = float(_env("WEBHOOK_TIMEOUT", "15"))
-YUNDAN_WEBHOOK_CONCURRENCY = int(_env("WEBHOOK_CONCURRENCY", "8"))
-YUNDAN_WEBHOOK_BATCH = int(_env("WEBHOOK_BATCH", "200"))
+YUNDAN_WEBHOOK_DISABLE_AFTER_HOURS = _env_number("WEBHOOK_DISABLE_AFTER_HOURS", "24", float)
+YUNDAN_WEBHOOK_DISABLE_MIN_FAILURES = _env_number("WEBHOOK_DISABLE_MIN_FAILURES", "5")
+YUNDAN_WEBHOOK_TIMEOUT = _env_number("WEBHOOK_TIMEOUT", "15", float)
+YUNDAN_WEBHOOK_CONCURRENCY = _env_number("WEBHOOK_CONCURRENCY", "8")
+YUNDAN_WEBHOOK_BATCH = _env_number("WEBHOOK_BATCH", "200")
 YUNDAN_WEBHOOK_PROXY = _env("WEBHOOK_PROXY")
-YUNDAN_WEBHOOK_KEEP_DAYS = int(_env("WEBHOOK_KEEP_DAYS", "30"))
+YUNDAN_WEBHOOK_KEEP_DAYS = _env_number("WEBHOOK_KEEP_DAYS", "30")
 
 # The 看板 (dashboard) numbers are recomputed by the worker every this many minutes (1–59; see
 # docs/dashboard.md): the page reads the last result instead of scanning every order per view.
@@ -101,11 +110,11 @@ YUNDAN_DASHBOARD_REFRESH_MINUTES = int(_dashboard_minutes)
 
 # JD order sync (docs/jd-sync.md): the worker runs each JD shop's sync every this many minutes, and
 # a refused shipment report is retried after this many minutes, doubling per try up to a day.
-YUNDAN_JD_SYNC_MINUTES = int(_env("JD_SYNC_MINUTES", "10"))
-YUNDAN_JD_SHIPMENT_RETRY_MINUTES = int(_env("JD_SHIPMENT_RETRY_MINUTES", "10"))
+YUNDAN_JD_SYNC_MINUTES = _env_number("JD_SYNC_MINUTES", "10")
+YUNDAN_JD_SHIPMENT_RETRY_MINUTES = _env_number("JD_SHIPMENT_RETRY_MINUTES", "10")
 
 # REST API (docs/api.md): requests a minute per API key; past it the API answers 429 with Retry-After.
-YUNDAN_API_RATE_LIMIT = int(_env("API_RATE_LIMIT", "600"))
+YUNDAN_API_RATE_LIMIT = _env_number("API_RATE_LIMIT", "600")
 
 # Background work (Huey): SQLite in YUNDAN_HOME by default; Redis when YUNDAN_REDIS_URL is set.
 YUNDAN_REDIS_URL = _env("REDIS_URL")
@@ -116,15 +125,15 @@ HUEY = {
     "immediate": False,
     "results": False,
     "connection": {"url": YUNDAN_REDIS_URL} if YUNDAN_REDIS_URL else {"filename": str(YUNDAN_HOME / "queue.sqlite3")},
-    "consumer": {"workers": int(_env("WORKER_THREADS", "2")), "worker_type": "thread", "periodic": True},
+    "consumer": {"workers": _env_number("WORKER_THREADS", "2"), "worker_type": "thread", "periodic": True},
 }
 
 # Public tracking page and buyer page (docs/public-pages.md): waybill numbers a minute per client
 # address (a lookup of N numbers costs N, a buyer lookup 1), and lookups an hour per order number on
 # the buyer page. The client address is REMOTE_ADDR, or X-Forwarded-For when the request comes
 # from one of YUNDAN_TRUSTED_PROXIES (comma-separated addresses or networks, e.g. 10.0.0.0/8).
-YUNDAN_PUBLIC_RATE_LIMIT = int(_env("PUBLIC_RATE_LIMIT", "30"))
-YUNDAN_BUYER_LOOKUPS_PER_ORDER = int(_env("BUYER_LOOKUPS_PER_ORDER", "10"))
+YUNDAN_PUBLIC_RATE_LIMIT = _env_number("PUBLIC_RATE_LIMIT", "30")
+YUNDAN_BUYER_LOOKUPS_PER_ORDER = _env_number("BUYER_LOOKUPS_PER_ORDER", "10")
 YUNDAN_TRUSTED_PROXIES = [p for p in _env("TRUSTED_PROXIES").replace(" ", "").split(",") if p]
 for _proxy in YUNDAN_TRUSTED_PROXIES:
     try:
