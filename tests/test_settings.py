@@ -71,3 +71,15 @@ def test_a_number_setting_that_is_no_number_stops_the_start_naming_the_variable(
     with pytest.raises(subprocess.CalledProcessError) as failed:
         settings_in_a_fresh_process(tmp_path, **{name: value})
     assert expected in failed.value.stderr
+
+
+def test_env_example_lists_every_setting():
+    """Every YUNDAN_* variable settings.py reads appears in .env.example, where operators look."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    read = set(re.findall(r'_env(?:_bool|_number)?\("([A-Z_0-9]+)"', (root / "src/yundan/settings.py").read_text()))
+    read |= set(re.findall(r'_numbers_by_name\("([A-Z_0-9]+)"', (root / "src/yundan/settings.py").read_text()))
+    listed = set(re.findall(r"YUNDAN_([A-Z_0-9]+)=", (root / ".env.example").read_text()))
+    assert len(read) > 30 and not read - listed, sorted(read - listed)
