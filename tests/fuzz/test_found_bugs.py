@@ -10,12 +10,18 @@ from urllib.parse import quote
 import pytest
 import xlsxwriter
 from factories import NOW
+from fakes.jd_jos import jd_order
 from fakes.kuaidi100 import md5_upper
 from fuzz.stored import row_counts, stored_rows
 
 from yundan.batch.query import run_batch_query
 from yundan.carriers.accounts import complete_settings, kind_of
 from yundan.carriers.models import CarrierAccount
+from yundan.integrations.jd_settings import complete as complete_jd
+from yundan.integrations.jd_settings import options as jd_options
+from yundan.integrations.jd_sync import ShopSync, SyncReport
+from yundan.integrations.models import JdOrderSync
+from yundan.orders.models import Order
 from yundan.batch.reading import InputError, read_query_input
 from yundan.orders.importing import import_orders
 from yundan.shipping.models import Package
@@ -163,3 +169,22 @@ def test_a_signed_push_with_nul_characters_in_its_texts_is_stored_or_refused_nev
         "nu": "YT1234567890123", "data": [{"ftime": "2026-11-25 09:00:00", "context": "已\x00揽收",
                                            "location": "\x00", "statusCode": "1\x0003"}]}}))
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("info", [
+    jd_order("312345678901", "2026-11-21 08:00:05", orderState="NO\x00STATE"),
+    jd_order("312345678901", "2026-11-21 08:00:05", venderRemark="加急\x00", pin="\x00jd_buyer01"),
+    "not\x00an order",
+])
+def test_a_jd_order_with_a_nul_is_stored_or_rejected_not_a_failed_sync(shop, info):
+    # Found by the fuzz pass on PostgreSQL: a NUL in one orderInfo (kept in the rejection's reason or
+    # in a stored field) raised DataError and failed the shop's whole sync run, every run after it.
+    values = complete_jd({"endpoint": "http://127.0.0.1:9/routerjson", "app_key": "k", "app_secret": "s",
+                          "access_token": "t"})
+    sync = JdOrderSync.objects.create(shop=shop, settings=values)
+    report = SyncReport(shop=shop.name)
+    ShopSync(sync, jd_options(values), api=None, report=report).store([info])
+    stored = Order.objects.filter(shop=shop, order_no="312345678901").first()
+    assert (stored is not None) != bool(report.rejected)
+    assert stored is None or "\x00" not in stored.remark + stored.buyer_id
+    assert all("\x00" not in entry["reason"] for entry in report.rejected)

@@ -71,8 +71,9 @@ class PulledOrder:
 
 
 def _text(block: Mapping, key: str) -> str:
+    """A field as text; NUL characters dropped (they mean nothing, and PostgreSQL refuses them)."""
     value = block.get(key)
-    return "" if value is None else str(value).strip()
+    return "" if value is None else str(value).replace("\x00", "").strip()
 
 
 def _time(block: Mapping, key: str) -> datetime | None:
@@ -143,7 +144,7 @@ def _order(info: Mapping, order_no: str, state: str) -> OrderInput:
 def pulled_order(info: object) -> PulledOrder:
     """Read one ``orderInfo``; raises RejectedOrder naming the JD field that is wrong."""
     if not isinstance(info, Mapping):
-        raise RejectedOrder("", f"orderInfo 不是对象：{str(info)[:80]}")
+        raise RejectedOrder("", f"orderInfo 不是对象：{str(info)[:80]}".replace("\x00", ""))
     order_no = _text(info, "orderId")
     if not looks_like_order_no(order_no):
         raise RejectedOrder(order_no, f"orderId「{order_no}」应为 8–20 位数字")
