@@ -292,7 +292,9 @@ LOGGING = {
         # the one `run_huey` adds to a "huey" logger without handlers would write unmasked lines.
         "django": {"handlers": [], "level": "NOTSET"},
         "huey": {"handlers": ["none"], "level": "NOTSET"},
-        # SQL with its parameters carries receivers' data: never logged, whatever the level.
+        # Never logged, whatever the level: SQL with its parameters, and the template engine's debug
+        # records of a missing variable, which print the whole context (receivers included).
         "django.db.backends": {"level": "INFO"},
+        "django.template": {"level": "INFO"},
     },
 }

@@ -124,3 +124,11 @@ def test_yundan_serve_writes_json_lines_without_personal_data(tmp_path):
     assert {line["logger"].split(".")[0] for line in lines} >= {"yundan", "huey"}
     for personal in ("13812345678", "张三", "文三路90号1号楼302室"):
         assert personal not in errors
+
+
+def test_sql_and_template_contexts_are_never_logged_whatever_the_level():
+    """Both print receivers' data at DEBUG: SQL its parameters, the template engine a whole context
+    when a variable is missing (the log guard caught an order page's receiver that way)."""
+    assert logging.getLogger().isEnabledFor(logging.DEBUG)  # the log guard lowers the root for the run
+    for name in ("django.db.backends", "django.template"):
+        assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
