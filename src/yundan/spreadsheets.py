@@ -85,12 +85,13 @@ def csv_records(text: str) -> Iterator[list[str]]:
 
 
 def cell_text(value) -> str:
-    """Any cell as trimmed text; integral floats lose their ``.0``."""
+    """Any cell as trimmed text; integral floats lose their ``.0``; NUL characters dropped (they mean
+    nothing in a cell, and PostgreSQL refuses them)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return to_half_width(str(value)).strip()
+    return to_half_width(str(value)).replace("\x00", "").strip()
 
 
 def identifier_text(value) -> str:

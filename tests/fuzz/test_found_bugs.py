@@ -188,3 +188,15 @@ def test_a_jd_order_with_a_nul_is_stored_or_rejected_not_a_failed_sync(shop, inf
     assert (stored is not None) != bool(report.rejected)
     assert stored is None or "\x00" not in stored.remark + stored.buyer_id
     assert all("\x00" not in entry["reason"] for entry in report.rejected)
+
+
+def test_an_order_export_with_a_nul_in_its_cells_is_imported_without_it(tmp_path):
+    # Found by the fuzz pass on PostgreSQL: the NUL reached the INSERT (DataError), aborting the import
+    # with a traceback after the orders before it were stored.
+    path = tmp_path / "订单导出.csv"
+    path.write_text("订单号,客户姓名,联系电话,商品ID,商品名称\n312345678901,张\x00三,13812345678,1000\x0012,杯\x00子\n",
+                    encoding="utf-8")
+    report = import_orders(path, shop_name="fuzz")
+    order = Order.objects.get(order_no="312345678901")
+    assert report.created == 1 and order.receiver_name == "张三"
+    assert list(order.items.values_list("sku_id", "name")) == [("100012", "杯子")]
