@@ -66,8 +66,11 @@ number_like = st.one_of(
     st.builds(lambda d, junk: d + junk, digits(8, 13), st.sampled_from(HOSTILE)),
     st.builds(lambda d: "'" + d, digits(8, 13)),
 )
+CONTROL = [chr(c) for c in range(0x20)] + ["\x7f"]
 hostile_text = st.one_of(
     st.text(max_size=40),
+    st.builds(lambda before, control, after: before + control + after, st.text(max_size=6),
+              st.sampled_from(CONTROL), st.text(max_size=6)),
     st.lists(st.sampled_from(HOSTILE), max_size=30).map("".join),
     st.lists(st.sampled_from(HOSTILE + HEADERS + ["", " "]), max_size=8).map("".join),
     number_like,
