@@ -7,6 +7,7 @@ the killed-worker scenario on PostgreSQL and Redis is test_refresh_survives_a_ki
 """
 
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -45,21 +46,34 @@ def unrefreshed(home) -> int:
                           "AND last_checked_at IS NULL").fetchone()[0]
 
 
-@pytest.mark.parametrize("command", [["worker"], ["serve", "127.0.0.1:{port}"]])
-def test_a_lock_left_by_a_killed_worker_does_not_stop_the_refresh(tmp_path, command):
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    """A demo data folder, made once; each test works on a copy."""
+    home = tmp_path_factory.mktemp("demo")
+    yundan(environment(home), "init")
+    yundan(environment(home), "demo", "--orders", "20", "--seed", "3")
+    return home
+
+
+def environment(home) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("YUNDAN_")}
-    env["YUNDAN_HOME"] = str(tmp_path)
-    yundan(env, "init")
-    yundan(env, "demo", "--orders", "20", "--seed", "3")
+    env["YUNDAN_HOME"] = str(home)
+    return env
+
+
+@pytest.mark.parametrize("command", [["worker"], ["serve", "127.0.0.1:{port}"]])
+def test_a_lock_left_by_a_killed_worker_does_not_stop_the_refresh(demo_home, tmp_path, command):
+    home = shutil.copytree(demo_home, tmp_path / "home")
+    env = environment(home)
     yundan(env, "shell", "-c", LEFT_BY_A_KILLED_WORKER)
-    assert unrefreshed(tmp_path) > 0
+    assert unrefreshed(home) > 0
     process = subprocess.Popen([sys.executable, "-m", "yundan.cli", *(a.format(port=free_port()) for a in command)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while unrefreshed(tmp_path) and time.monotonic() < deadline and process.poll() is None:
+        while unrefreshed(home) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.5)
     finally:
         process.terminate()
         _, errors = process.communicate(timeout=30)
-    assert unrefreshed(tmp_path) == 0, errors
+    assert unrefreshed(home) == 0, errors
