@@ -17,6 +17,7 @@ from fuzz.stored import row_counts, stored_rows
 from yundan.batch.query import run_batch_query
 from yundan.carriers.accounts import complete_settings, kind_of
 from yundan.carriers.models import CarrierAccount
+from yundan.console.roles import set_role
 from yundan.integrations.jd_settings import complete as complete_jd
 from yundan.integrations.jd_settings import options as jd_options
 from yundan.integrations.jd_sync import ShopSync, SyncReport
@@ -200,3 +201,12 @@ def test_an_order_export_with_a_nul_in_its_cells_is_imported_without_it(tmp_path
     order = Order.objects.get(order_no="312345678901")
     assert report.created == 1 and order.receiver_name == "张三"
     assert list(order.items.values_list("sku_id", "name")) == [("100012", "杯子")]
+
+
+@pytest.mark.parametrize("key", ["order_no", "buyer_id", "phone", "waybill_no"])
+def test_a_nul_in_the_console_order_search_is_dropped(client, django_user_model, key):
+    # Found by the fuzz pass on PostgreSQL: /orders/?buyer_id=%00 reached the query (DataError, a 500).
+    user = django_user_model.objects.create_user(username="fuzz", password="fuzz-pass-2026")
+    set_role(user, "viewer")
+    client.force_login(user)
+    assert client.get("/orders/", {key: "jd\x00"}).status_code == 200

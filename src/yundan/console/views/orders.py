@@ -70,8 +70,9 @@ def _cursor(text: str) -> Cursor | None:
 
 
 def order_query(params) -> OrderQuery:
-    """The search form as an OrderQuery; ValueError (shown on the page) when a value is wrong."""
-    return OrderQuery(**{key: params.get(key, "").strip() for key in SEARCH_KEYS},
+    """The search form as an OrderQuery; ValueError (shown on the page) when a value is wrong. NUL
+    characters are dropped: nobody types one on purpose, and PostgreSQL refuses them in a query."""
+    return OrderQuery(**{key: params.get(key, "").replace("\x00", "").strip() for key in SEARCH_KEYS},
                       ordered_from=_date(params.get("from", "")), ordered_to=_date(params.get("to", "")))
 
 
