@@ -210,3 +210,12 @@ def test_a_nul_in_the_console_order_search_is_dropped(client, django_user_model,
     set_role(user, "viewer")
     client.force_login(user)
     assert client.get("/orders/", {key: "jd\x00"}).status_code == 200
+
+
+@pytest.mark.parametrize("ftime", ["0001-01-01 00:00:00", "9999-12-31 23:59:59-14:00"])
+def test_a_signed_push_with_a_time_outside_what_utc_can_hold_is_refused(client, kuaidi100_package, ftime):
+    # Found by the fuzz pass: OverflowError converting the time to UTC while storing (a 500).
+    response = client.post("/hooks/kuaidi100", signed({"status": "polling", "lastResult": {
+        "nu": "YT1234567890123", "data": [{"ftime": ftime, "context": "已揽收"}]}}))
+    assert response.status_code == 400 and ftime in response.json()["message"]
+    assert not kuaidi100_package.events.exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from yundan.carriers.base import Address, TraceEvent, TraceQuery, TraceResult
 from yundan.carriers.kuaidi100.mapping import status_for
@@ -123,9 +123,11 @@ def parse_time(value: str, zone: tzinfo) -> datetime | None:
     """``YYYY-MM-DD HH:MM:SS`` without an offset is local time in ``zone`` (Asia/Shanghai)."""
     try:
         moment = datetime.fromisoformat(value.replace("/", "-"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        moment.astimezone(UTC)  # 0001-01-01 00:00 in Beijing is before the first moment in UTC
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return moment
 
 
 def trace_result(waybill_no: str, body: dict, zone: tzinfo) -> TraceResult:
