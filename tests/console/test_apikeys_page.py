@@ -26,7 +26,7 @@ def test_an_admin_creates_a_key_sees_it_once_then_masked_and_revokes_it(signed_i
     token = page.locator("#new-key").inner_text().strip()
     stored = ApiKey.objects.get()
     assert token.startswith(f"yd_{stored.prefix}_") and stored.scope == "write" and stored.created_by.username == "admin"
-    row = page.locator(f"tr[data-prefix={stored.prefix}]")
+    row = page.locator(f"tr[data-prefix=\"{stored.prefix}\"]")
     expect(row).to_contain_text("金蝶 ERP")
     expect(row).to_contain_text(f"yd_{stored.prefix}_••••")
     screenshot(page, "settings-apikeys-created")
@@ -39,7 +39,7 @@ def test_an_admin_creates_a_key_sees_it_once_then_masked_and_revokes_it(signed_i
     page.on("dialog", lambda dialog: dialog.accept())
     row.locator("button:text-is('吊销')").click()
     expect(page.locator(".messages")).to_contain_text(f"已吊销密钥 {stored.prefix}")
-    expect(page.locator(f"tr[data-prefix={stored.prefix}] .state")).to_contain_text("已吊销")
+    expect(page.locator(f"tr[data-prefix=\"{stored.prefix}\"] .state")).to_contain_text("已吊销")
     assert api_status(token) == 401
     screenshot(page, "settings-apikeys")
 
