@@ -3,7 +3,8 @@
 Run under the deployment's environment (``Deployment.script``)::
 
     python seed.py shipped COUNT CARRIER PREFIX   # shipped orders, one package each, due for refresh now
-    python seed.py awaiting COUNT                  # orders awaiting shipment, one item each
+    python seed.py awaiting COUNT [CARRIER]        # orders awaiting shipment, one item each (the shop's
+                                                   # default carrier: sandbox unless given)
 
 Numbers are made from the index, so a test rebuilds them without asking: order ``order_no(i)``,
 waybill ``PREFIX + 13 digits``, receiver phone ``phone(i)``.
@@ -30,12 +31,12 @@ def waybill_no(prefix: str, i: int) -> str:
     return f"{prefix}{1_400_000_000_000 + i}"
 
 
-def _orders(count: int, status: str, items: bool):
+def _orders(count: int, status: str, items: bool, carrier: str = "sandbox"):
     from yundan import clock
     from yundan.orders.models import Order, OrderItem, Shop
 
     shop, _ = Shop.objects.get_or_create(name=SHOP, defaults=dict(
-        sender_name="可靠仓", sender_phone="010-89120000", sender_province="北京市", sender_city="北京市",
+        default_carrier=carrier, sender_name="可靠仓", sender_phone="010-89120000", sender_province="北京市", sender_city="北京市",
         sender_district="大兴区", sender_address="科创十一街18号"))
     now = clock.now()
     orders = Order.objects.bulk_create([
@@ -60,8 +61,8 @@ def shipped(count: int, carrier: str, prefix: str) -> None:
         for i, o in enumerate(orders)], batch_size=2000)
 
 
-def awaiting(count: int) -> None:
-    _orders(count, "awaiting_shipment", items=True)
+def awaiting(count: int, carrier: str = "sandbox") -> None:
+    _orders(count, "awaiting_shipment", items=True, carrier=carrier)
 
 
 if __name__ == "__main__":

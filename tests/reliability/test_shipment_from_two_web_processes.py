@@ -6,6 +6,9 @@ from a few threads, in the same order, so both ask for the same order at nearly 
 Half of the orders carry an ``Idempotency-Key`` (the same on both sides, as a retrying ERP would
 send it): those may be answered 409 ``idempotency_in_progress`` while the other runs, and are
 asked again as the answer says.
+
+The shop ships with 京东 through a ``jd_jos`` account at a fake JOS gateway (tests/fakes/jd_jos.py),
+which hands out the waybill numbers: it is asked exactly once per order (no double allocation).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+
+from fakes import jd_jos
+from fakes.jd_jos import FakeJos
+from fakes.server import FakeServer
 
 from reliability.deployment import SEED, ApiClient
 from reliability.seed import order_no
@@ -57,8 +64,30 @@ def confirm_all(base_url: str, key: str, numbers: list[str]) -> tuple[dict[str, 
     return answers, len(waits)
 
 
+def jos_account(server: FakeServer) -> list[str]:
+    """`yundan carriers add` arguments for a jd_jos account at the fake gateway."""
+    values = {"endpoint": server.url("/routerjson"), "app_key": jd_jos.APP_KEY, "app_secret": jd_jos.APP_SECRET,
+              "access_token": jd_jos.ACCESS_TOKEN, "customer_code": jd_jos.CUSTOMER_CODE}
+    return ["jd_jos", "--name", "京东开放平台", *[arg for item in values.items() for arg in ("--set", "=".join(item))]]
+
+
 def test_two_web_processes_confirming_the_same_orders_make_one_waybill_set_per_order(deployment):
-    deployment.script(SEED, "awaiting", str(ORDERS))
+    fake_jos, allocating = FakeJos(), threading.Lock()
+
+    def gateway(request):
+        with allocating:  # the fake's serial counter is not thread-safe; JD's is
+            return fake_jos.handle(request)
+
+    with FakeServer(gateway) as server:
+        deployment.script(SEED, "awaiting", str(ORDERS), "jd")
+        deployment.yundan("carriers", "add", *jos_account(server))
+        answers = confirm_from_both(deployment)
+    allocated = Counter(fake_jos.pre_nums)
+    assert allocated == {1: ORDERS}, f"waybill numbers asked of JD: {allocated} (one call for one number per order)"
+    check_one_waybill_set_per_order(deployment, *answers)
+
+
+def confirm_from_both(deployment) -> tuple[dict, dict]:
     key = deployment.yundan_json("apikeys", "create", "--scope", "write", "--name", "ERP")["key"]
     deployment.settings.update(YUNDAN_API_RATE_LIMIT="1000000")  # this ERP may send as fast as it can
     webs, _ = deployment.scale_out()
@@ -68,7 +97,11 @@ def test_two_web_processes_confirming_the_same_orders_make_one_waybill_set_per_o
         (first, waited_1), (second, waited_2) = clients.map(lambda web: confirm_all(web.url, key, numbers), webs)
     deployment.note(f"{len(first) + len(second)} confirmations answered; {waited_1 + waited_2} waited for "
                     "the same Idempotency-Key on the other process")
+    return first, second
 
+
+def check_one_waybill_set_per_order(deployment, first: dict, second: dict) -> None:
+    numbers = [order_no(i) for i in range(ORDERS)]
     assert set(first) == set(second) == set(numbers)
     different = [n for n in numbers if first[n] != second[n]]
     assert not different, f"the two web processes answered different waybills for {different[:10]}"
