@@ -37,7 +37,7 @@ values = st.one_of(hostile_text, number_like, st.sampled_from(["2026-11-27", "20
 
 
 @given(data=st.data(), page=st.sampled_from(sorted(PAGES)))
-@fuzz_settings(40)
+@fuzz_settings(60)
 def test_a_search_with_any_values_answers_with_a_page_and_stores_nothing(admin, data, page):
     client, endpoint = admin
     params = data.draw(st.dictionaries(st.sampled_from(PAGES[page]), values, min_size=1))

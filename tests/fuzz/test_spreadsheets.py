@@ -85,7 +85,7 @@ def test_an_order_list_file_is_read_row_by_row_or_refused(data):
 
 
 @given(data=any_file)
-@fuzz_settings(50)
+@fuzz_settings(80)
 def test_an_order_import_stores_exactly_the_orders_without_a_bad_row(data):
     shop = "fuzz"
     with scratch_folder() as folder, rolled_back():
