@@ -24,7 +24,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from dataset import database_env, generate, generate_events, log, percentile, run_json
+from dataset import bench_user, database_env, generate, generate_events, log, percentile, run_json
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -53,27 +53,21 @@ def main() -> None:
     print_report(args, results)
 
 
-
-
 def prepare(count: int, samples: int) -> None:
     """In the bench database: the data set, the bench user, and the keys the requests will use."""
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from yundan.console.roles import OPERATOR, set_role
+    from yundan.console.roles import OPERATOR
     from yundan.orders.models import Order
     from yundan.orders.search import Cursor
 
     call_command("migrate", verbosity=0)
     generate(count, log)
     generate_events(log)
-    user, _ = get_user_model().objects.get_or_create(username=USER)
-    user.set_password(PASSWORD)
-    user.save()
-    set_role(user, OPERATOR)
+    bench_user(USER, PASSWORD, OPERATOR)
     rng = random.Random(11)
     ids = [rng.randint(1, count) for _ in range(samples)]
     times = dict(Order.objects.filter(pk__in=ids).values_list("pk", "ordered_at"))

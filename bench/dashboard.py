@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from console import PASSWORD, USER, Browser, free_port, wait_until_up
-from dataset import database_env, generate, log, percentile, run_json
+from dataset import bench_user, database_env, generate, log, percentile, run_json
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -59,18 +59,14 @@ def prepare(count: int) -> None:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from yundan.console.roles import VIEWER, set_role
+    from yundan.console.roles import VIEWER
 
     call_command("migrate", verbosity=0)
     generate(count, log)
     shape(log)
-    user, _ = get_user_model().objects.get_or_create(username=USER)
-    user.set_password(PASSWORD)
-    user.save()
-    set_role(user, VIEWER)
+    bench_user(USER, PASSWORD, VIEWER)
     json.dump(time_queries(), sys.stdout)
 
 

@@ -141,6 +141,18 @@ def shipped_packages(numbers: list[str], carrier: str, due_at: str | None = None
     return list(ids)
 
 
+def bench_user(username: str, password: str, role: str) -> None:
+    """The console user a benchmark signs in as (created once, its password and role set each run)."""
+    from django.contrib.auth import get_user_model
+
+    from yundan.console.roles import set_role
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.set_password(password)
+    user.save()
+    set_role(user, role)
+
+
 def database_env(home, database: str, pg_url: str) -> dict:
     """The environment of a benchmark's per-database process: its own YUNDAN_HOME, and for
     ``postgres`` its own database (created if missing) instead of SQLite."""
