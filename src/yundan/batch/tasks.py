@@ -50,13 +50,18 @@ def plain_suffix(name: str) -> str:
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
 
 
-@db_task()
-def run_batch_job(job_id: int) -> None:
-    run_job(BatchJob.objects.get(pk=job_id))
+@db_task(retries=2, retry_delay=10, context=True)
+def run_batch_job(job_id: int, task=None) -> None:
+    run_job(BatchJob.objects.get(pk=job_id), last_try=task is None or not task.retries)
 
 
-def run_job(job: BatchJob) -> None:
-    """Answer the job's upload; the job ends done with its counts, or failed with the reason."""
+def run_job(job: BatchJob, last_try: bool = True) -> None:
+    """Answer the job's upload; the job ends done with its counts, or failed with the reason.
+
+    An unexpected error (the database restarting under the query, its connection gone) ends this
+    try; Huey runs the job again on a new connection and it starts over (it only reads, and its
+    result file is written anew). Only the last try marks the job failed: before, a job cut by a
+    restart could not even record its failure, and stayed "running" for ever."""
     BatchJob.objects.filter(pk=job.pk).update(state=BatchJob.State.RUNNING)
     progress = ProgressWriter(job.pk)
     try:
@@ -66,7 +71,8 @@ def run_job(job: BatchJob) -> None:
         # The reader names the stored file; the merchant knows it by the name they uploaded.
         _finish(job, BatchJob.State.FAILED, error=str(error).replace(Path(job.input_path).name, job.input_name))
     except Exception:
-        _finish(job, BatchJob.State.FAILED, error=INTERNAL_ERROR)
+        if last_try:
+            _finish(job, BatchJob.State.FAILED, error=INTERNAL_ERROR)
         raise
     else:
         _finish(job, BatchJob.State.DONE, processed=result.input_rows, summary=result.summary_rows()[1:])
