@@ -1,6 +1,7 @@
-"""20,000 packages refreshed by two workers from a fake Kuaidi100 while one worker is killed with
-``kill -9`` in the middle of the run and started again: every package ends refreshed, with each of
-its events stored once, and nothing the dead worker had claimed is lost.
+"""20,000 packages refreshed from a fake Kuaidi100 with two workers running, while the worker that
+runs the refresh is killed with ``kill -9`` in the middle of the run and started again: every package
+ends refreshed, with each of its events stored once, and nothing the dead worker had claimed is lost.
+(The due refresh runs one at a time, whichever worker takes it: its task holds a lock.)
 
 The refresh claims packages with a 15-minute lease (yundan.tracking.services.claim_due): what a
 dead worker claimed comes back once the lease runs out. The test does not wait 15 minutes: the
