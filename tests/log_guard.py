@@ -123,6 +123,7 @@ def pytest_runtest_protocol(item, nextitem):
     root = logging.getLogger()
     if guard not in root.handlers:  # (again, if a test reconfigured logging)
         root.addHandler(guard)
+    root.setLevel(logging.DEBUG)  # (again: loading a command's module may configure logging anew)
     guard.test = item.nodeid
     try:
         return (yield)

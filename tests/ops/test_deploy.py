@@ -96,5 +96,5 @@ def test_every_setting_the_deployment_files_name_is_one_yundan_reads():
     for path in (*DEPLOY.rglob("*"), ROOT / "docs/deploy.md", ROOT / "docs/operations.md"):
         if path.is_file():
             named |= set(re.findall(r"YUNDAN_([A-Z0-9_]+)", path.read_text()))
-    read = set(re.findall(r'_env(?:_bool)?\("([A-Z0-9_]+)"', SETTINGS)) | set(re.findall(r'_numbers_by_name\("([A-Z0-9_]+)"', SETTINGS))
+    read = set(re.findall(r'_env(?:_bool|_number)?\("([A-Z0-9_]+)"', SETTINGS)) | set(re.findall(r'_numbers_by_name\("([A-Z0-9_]+)"', SETTINGS))
     assert named and named <= read, named - read
