@@ -27,6 +27,7 @@ from yundan.batch.reading import InputError, read_query_input
 from yundan.orders.importing import import_orders
 from yundan.shipping.models import Package
 from yundan.shipping.order_lists import read_order_list
+from yundan import spreadsheets
 from yundan.text import clean_number
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def xlsx_changed(path: Path, change) -> Path:
     workbook.add_worksheet("订单").write_row(0, 0, ["订单号", "312345678901"])
     workbook.close()
     out = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = change(info.filename, source.read(info))
             if content is not None:
@@ -219,3 +220,18 @@ def test_a_signed_push_with_a_time_outside_what_utc_can_hold_is_refused(client, 
         "nu": "YT1234567890123", "data": [{"ftime": ftime, "context": "已揽收"}]}}))
     assert response.status_code == 400 and ftime in response.json()["message"]
     assert not kuaidi100_package.events.exists()
+
+
+def test_a_zip_bomb_given_as_an_order_list_or_export_is_refused_before_it_is_inflated(tmp_path, monkeypatch):
+    # Found by the fuzz pass: only the batch query's reader checked the zip directory; the order import
+    # and the list file of 批量发货/批量打印 inflated anything (a 300 KB upload took 670 MB, a 50 MB one
+    # would take the web process down). Here a 12 MB sheet of blanks compressed ~1000:1.
+    path = xlsx_changed(tmp_path / "订单.xlsx", lambda name, c: c.replace(b"<sheetData>", b"<sheetData>" + b" " * (12 << 20))
+                        if name.startswith("xl/worksheets/") else c)
+    inflated = []
+    monkeypatch.setattr(spreadsheets.CalamineWorkbook, "from_path", lambda *args: inflated.append(args))
+    with pytest.raises(ValueError, match="解压后过大或压缩比异常"):
+        read_order_list(path)
+    with pytest.raises(ValueError, match="解压后过大或压缩比异常"):
+        import_orders(path, shop_name="fuzz")
+    assert not inflated

@@ -34,6 +34,7 @@ from python_calamine import CalamineWorkbook, PasswordError
 from yundan.shipping.waybills import looks_like_order_no, looks_like_waybill, normalize_waybill
 from yundan.spreadsheets import (
     HEADER_SEARCH_ROWS,
+    MAX_UNCOMPRESSED_BYTES,
     TEXT_SUFFIXES,
     WORKBOOK_SUFFIXES,
     LostDigitsError,
@@ -42,14 +43,10 @@ from yundan.spreadsheets import (
     decode_text_file,
     find_header,
     identifier_text,
+    implausibly_compressed,
 )
 
 MAX_ROWS = 1_048_576  # Excel's limit
-# Zip bomb guards, checked on the zip directory before calamine inflates anything. A real sheet's
-# XML compresses about 10:1 (200,000 order rows: 29 MB → 2.6 MB); zeros compress about 1000:1.
-MAX_UNCOMPRESSED_BYTES = 1 << 30
-MAX_COMPRESSION_RATIO = 200
-RATIO_CHECK_MIN_BYTES = 10 << 20  # tiny members (styles, rels) may compress absurdly well
 
 # Headerless files: a column is the number column when this share of its non-blank cells in the
 # first rows looks like an order or waybill number.
@@ -321,12 +318,7 @@ def _check_zip(path: Path) -> None:
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as error:
         raise _unreadable(path, f"damaged zip: {error}") from error
     total = sum(member.file_size for member in members)
-    bloated = any(
-        member.file_size >= RATIO_CHECK_MIN_BYTES
-        and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
-        for member in members
-    )
-    if total > MAX_UNCOMPRESSED_BYTES or bloated:
+    if implausibly_compressed(members, MAX_UNCOMPRESSED_BYTES):
         raise InputError(
             f"文件「{path.name}」解压后有 {total // 2**20} MB，大小或压缩比异常，不像正常的表格文件，"
             "请用 Excel 打开后另存为 .xlsx 再上传"
