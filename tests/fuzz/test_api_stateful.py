@@ -10,12 +10,9 @@ over every operation is tests/api/test_schemathesis.py; this one checks what onl
 conform to the schema.
 """
 
-from datetime import timedelta
-
 import hypothesis
 import pytest
 import schemathesis
-from factories import NOW
 from fuzz.tally import TALLY, fuzz_settings
 from huey.contrib.djhuey import HUEY
 from hypothesis import Phase
@@ -23,9 +20,9 @@ from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from yundan.api.keys import create_key
+from yundan.demo.builder import build_demo
 from yundan.exceptions.models import ParcelException
-from yundan.orders.models import OrderItem
-from yundan.shipping.shipment import ShipmentRequest, confirm_shipments
+from yundan.exceptions.services import sweep
 from yundan.webhooks.services import create_endpoint
 from yundan.wsgi import application
 
@@ -69,17 +66,15 @@ def workflow(transactional_db):
 
 
 @pytest.fixture
-def data(make_order, settings, frozen_now, no_rate_limits, tmp_path):
-    """Orders (one shipped, with an exception), and a webhook endpoint that refuses connections."""
+def data(settings, frozen_now, no_rate_limits, tmp_path):
+    """The demo shop (orders in every state, shipped packages with timelines, open exceptions) and a
+    webhook endpoint that refuses connections."""
     settings.YUNDAN_HOME = tmp_path  # batch jobs keep their files here
     settings.YUNDAN_WEBHOOK_TIMEOUT = 0.5  # endpoints the fuzzer creates name hosts that do not exist
     create_endpoint("http://127.0.0.1:9/hook", ["package.shipped", "tracking.updated"], description="fuzz")
-    order = make_order("312345678901")
-    OrderItem.objects.create(order=order, sku_id="100012345678", name="保温杯", quantity=1)
-    confirm_shipments([ShipmentRequest("312345678901")])
-    make_order("312345678902")
-    ParcelException.objects.create(package=order.packages.get(), kind="stalled", reason="中转停滞",
-                                   opened_at=NOW - timedelta(days=2))
+    build_demo(40, seed=10)
+    sweep()  # the exception rules over the demo's parcels
+    assert ParcelException.objects.exists()
     was, HUEY.immediate = HUEY.immediate, True  # a batch job is answered before its GET
     yield
     HUEY.immediate = was
