@@ -14,6 +14,7 @@ from fakes.jd_jos import jd_order
 from fakes.kuaidi100 import md5_upper
 from fuzz.stored import row_counts, stored_rows
 
+from yundan.api.keys import create_key
 from yundan.batch.query import run_batch_query
 from yundan.carriers.accounts import complete_settings, kind_of
 from yundan.carriers.models import CarrierAccount
@@ -235,3 +236,13 @@ def test_a_zip_bomb_given_as_an_order_list_or_export_is_refused_before_it_is_inf
     with pytest.raises(ValueError, match="解压后过大或压缩比异常"):
         import_orders(path, shop_name="fuzz")
     assert not inflated
+
+
+@pytest.mark.parametrize(("since", "status"), [("0969-10-01T21:53:21+19:31", 200), ("2026-11-27T10:00:00-23:59", 200),
+                                               ("0001-01-01T00:00:00+08:00", 422)])
+def test_an_updated_since_with_any_offset_python_reads_is_answered(client, since, status):
+    # Found by the stateful API fuzz on PostgreSQL: an offset beyond ±15:59 reached the query (a 500), and
+    # a moment before 0001-01-01 UTC raised OverflowError.
+    token = create_key("read", "fuzz").token
+    response = client.get("/api/v1/orders", {"updated_since": since}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status, response.content[:300]

@@ -5,7 +5,7 @@ Times are ISO 8601 with their offset (Beijing time by default). Amounts are deci
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -42,8 +42,11 @@ def _iso(kind):
             return value
         if isinstance(value, str):
             try:
-                return kind.fromisoformat(value.strip())
-            except ValueError:
+                parsed = kind.fromisoformat(value.strip())
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 (Python takes up to ±23:59), and a
+                # moment UTC cannot hold (0001-01-01T00:00+08:00) is refused here, not in the database.
+                return parsed.astimezone(UTC) if kind is datetime and parsed.tzinfo else parsed
+            except (ValueError, OverflowError):
                 pass
         raise ValueError(f"应为 ISO 8601 {'日期时间' if kind is datetime else '日期'}，如 "
                          f"{'2026-11-27T10:00:00+08:00' if kind is datetime else '2026-11-27'} (expected ISO 8601)")
