@@ -3,13 +3,18 @@
 from contextlib import contextmanager
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 
 
 def row_counts() -> dict[str, int]:
+    """Rows of every table, in one query (it runs twice per example, hundreds of times a test)."""
     models = [model for model in apps.get_models()
               if model.__module__.startswith("yundan.") or model._meta.label == "auth.User"]
-    return {model._meta.label: model.objects.count() for model in models}
+    sql = " UNION ALL ".join(f"SELECT {index}, COUNT(*) FROM {connection.ops.quote_name(model._meta.db_table)}"
+                             for index, model in enumerate(models))
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return {models[index]._meta.label: count for index, count in cursor.fetchall()}
 
 
 def stored_rows(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
