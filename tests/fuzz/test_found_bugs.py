@@ -258,3 +258,17 @@ def test_a_workbook_whose_zip_directory_python_cannot_read_is_left_to_calamine(t
     data[directory + 6:directory + 8] = (235).to_bytes(2, "little")  # version needed to extract: 23.5
     path.write_bytes(bytes(data))
     assert read_order_list(path) == ([], [])  # its one row is the header
+
+
+@pytest.mark.parametrize(("ordered_from", "ordered_to"),
+                         [("0001-01-01", ""), ("", "9999-12-31"), ("0001-01-01", "9999-12-31")])
+def test_a_search_from_the_first_or_to_the_last_day_a_date_holds_finds_every_order(
+        client, make_order, ordered_from, ordered_to):
+    # Found by the stateful API fuzz: /api/v1/orders?ordered_from=0001-01-01 was a 500 (its midnight in
+    # Beijing is before the first moment UTC holds; 9999-12-31 + 1 day is no date at all).
+    make_order("312345678901")
+    token = create_key("read", "fuzz").token
+    given = {key: value for key, value in (("ordered_from", ordered_from), ("ordered_to", ordered_to)) if value}
+    response = client.get("/api/v1/orders", given, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.content[:300]
+    assert [order["order_no"] for order in response.json()["orders"]] == ["312345678901"]

@@ -58,9 +58,11 @@ def search_orders(query: OrderQuery) -> QuerySet[Order]:
         orders = orders.filter(status=query.status)
     if query.shop:
         orders = orders.filter(shop__name=query.shop)
-    if query.ordered_from:
+    # The first and the last day a date holds bound nothing, and their midnights in the configured
+    # zone may lie outside what a datetime holds in UTC (0001-01-01 00:00 in Beijing does).
+    if query.ordered_from and query.ordered_from > date.min:
         orders = orders.filter(ordered_at__gte=_day_start(query.ordered_from))
-    if query.ordered_to:
+    if query.ordered_to and query.ordered_to < date.max:
         orders = orders.filter(ordered_at__lt=_day_start(query.ordered_to + timedelta(days=1)))
     return orders.order_by("-ordered_at", "-id")
 
