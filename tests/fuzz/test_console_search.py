@@ -32,8 +32,9 @@ def admin(client, django_user_model, make_order, frozen_now):
     return client, create_endpoint("http://127.0.0.1:9/hook", ["package.shipped"]).pk
 
 
-values = st.one_of(hostile_text, number_like, st.sampled_from(["2026-11-27", "2026-13-45", "-1", "0", "1e9", "",
-                                                              "awaiting_shipment", "open", "given_up"]))
+values = st.one_of(hostile_text, number_like, st.sampled_from(["2026-11-27", "2026-13-45", "0001-01-01", "9999-12-31",
+                                                              "-1", "0", "1e9", "", "awaiting_shipment", "open",
+                                                              "given_up"]))
 
 
 @given(data=st.data(), page=st.sampled_from(sorted(PAGES)))
