@@ -75,6 +75,11 @@ def test_the_api_takes_any_upload_as_a_job_that_ends_done_or_failed_with_a_reaso
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post("/api/v1/batch-jobs", {"file": upload, "as_csv": str(as_csv).lower()},
                                    headers={"Authorization": f"Bearer {token}"})
+        if response.status_code == 422:  # a name of control characters only: Django drops such a file part
+            assert [field["path"] for field in response.json()["error"]["fields"]] == ["file"]
+            assert stored_rows(before, row_counts()) == {}
+            TALLY.record("upload: API POST /batch-jobs", "422 naming the file field")
+            return
         assert response.status_code == 202, response.content[:500]
         job = BatchJob.objects.get(pk=response.json()["id"])
         TALLY.record("upload: API POST /batch-jobs", f"202, {job_outcome(job)}")
