@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 # What a refusal is about, by the words it starts with: the tally groups refusals by these.
 REFUSALS = {"文件编码": "encoding", "不支持的文件类型": "file type", "无法读取": "unreadable", "没有数据": "no data",
             "没有找到单号列": "no number column", "前 10 行中没有找到": "no header", "文件已加密": "encrypted",
-            "解压后": "zip bomb", "超过": "too many rows", "第 ": "bad row"}
+            "解压后": "zip bomb", "超过": "too many rows", "第 ": "bad row", "没有工作表": "no sheet"}
 
 
 def refusal_kind(message: str) -> str:
