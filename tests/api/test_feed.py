@@ -126,7 +126,8 @@ def test_a_change_that_commits_late_is_not_skipped_by_a_reader_who_paged_past_ne
     assert Order.objects.get(order_no="312345678901").updated_at < Order.objects.get(order_no="312345678902").updated_at
 
 
-def test_under_concurrent_writers_a_paging_reader_sees_every_change_once(read_api, shop):
+def test_under_concurrent_writers_a_paging_reader_sees_every_change_once(read_api, shop, settings):
+    settings.YUNDAN_API_RATE_LIMIT = 1_000_000  # the reader polls as fast as it can
     writers, writes_each, orders = 4, 30, [f"3123456780{n:02d}" for n in range(12)]
     start = read_api.get(f"/orders?updated_since={EPOCH}")["next_cursor"]
     written, failures, done = [], [], threading.Event()
