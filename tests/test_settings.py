@@ -66,6 +66,7 @@ def test_a_sqlite_database_url_gets_the_same_wal_and_busy_timeout(tmp_path):
     ("YUNDAN_WEBHOOK_TIMEOUT", "15s", "YUNDAN_WEBHOOK_TIMEOUT='15s': expected a number"),
     ("YUNDAN_API_RATE_LIMIT", "6.5", "YUNDAN_API_RATE_LIMIT='6.5': expected a whole number"),
     ("YUNDAN_WORKER_THREADS", "two", "YUNDAN_WORKER_THREADS='two': expected a whole number"),
+    ("YUNDAN_REFRESH_RUN", "0", "YUNDAN_REFRESH_RUN=0: expected at least 1"),
 ])
 def test_a_number_setting_that_is_no_number_stops_the_start_naming_the_variable(tmp_path, name, value, expected):
     with pytest.raises(subprocess.CalledProcessError) as failed:

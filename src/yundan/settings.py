@@ -78,8 +78,12 @@ def _numbers_by_name(name: str, example: str, number: type = int) -> dict[str, i
 YUNDAN_REFRESH_MINUTES = _numbers_by_name("REFRESH_MINUTES", "in_transit=240")
 YUNDAN_RETIRE_DAYS = _env_number("RETIRE_DAYS", "60")
 YUNDAN_SUBSCRIBED_REFRESH_MINUTES = _env_number("SUBSCRIBED_REFRESH_MINUTES", "720")
-# Most packages one scheduled refresh run takes (the next run takes the rest).
+# Most due packages the scheduler claims a minute (the next minute takes the rest), and how many
+# of them go in one run: the runs are queued and every worker takes them.
 YUNDAN_REFRESH_BATCH = _env_number("REFRESH_BATCH", "5000")
+YUNDAN_REFRESH_RUN = _env_number("REFRESH_RUN", "500")
+if YUNDAN_REFRESH_RUN < 1:
+    raise ValueError(f"YUNDAN_REFRESH_RUN={YUNDAN_REFRESH_RUN}: expected at least 1")
 
 # Exception rules: hours (working time by the Chinese calendar) overriding the defaults of
 # yundan.exceptions.rules, e.g. "stalled=48,stalled_remote=72,delivery_timeout=36", and the

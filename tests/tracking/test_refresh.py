@@ -8,7 +8,15 @@ from fakes.kuaidi100 import FakeKuaidi100, trace_item
 from yundan.carriers.accounts import complete_settings, kind_of
 from yundan.carriers.models import CarrierAccount
 from yundan.shipping.models import Package
-from yundan.tracking.services import claim_due, refresh_due, refresh_packages, subscribe_packages
+from yundan.tracking.services import (
+    CLAIM_LEASE,
+    claim_due,
+    claim_due_runs,
+    refresh_claimed,
+    refresh_due,
+    refresh_packages,
+    subscribe_packages,
+)
 from yundan.tracking.statuses import TrackingStatus
 
 from factories import NOW
@@ -94,6 +102,28 @@ def test_claiming_due_packages_leases_them_so_a_second_worker_takes_others(make_
     assert [p.pk for p in claim_due(1)] == [first.pk]
     assert [p.pk for p in claim_due(5)] == [second.pk]
     assert claim_due(5) == []
+
+
+def test_claimed_packages_are_cut_into_runs_of_one_carrier_each_holding_the_same_lease(make_order, frozen_now):
+    sandbox = [shipped(make_order, f"31234567890{n}", "sandbox", f"JDX91000000000{n}") for n in range(3)]
+    sf = [shipped(make_order, f"31234567891{n}", "sf", f"SF14000000000{n}") for n in range(2)]
+    runs = claim_due_runs(10, 2)
+    assert [run.package_ids for run in runs] == [
+        [sandbox[0].pk, sandbox[1].pk], [sandbox[2].pk, sf[0].pk], [sf[1].pk]]
+    assert {run.until for run in runs} == {NOW + CLAIM_LEASE}
+    assert claim_due_runs(10, 2) == []  # all leased
+
+
+def test_a_run_refreshes_only_what_its_claim_still_holds(make_order, frozen_now):
+    held = shipped(make_order, "312345678901", "sandbox", "JDX910000000001")
+    taken_again = shipped(make_order, "312345678902", "sandbox", "JDX910000000002")
+    [run] = claim_due_runs(10, 10)
+    # Its lease ran out and another claim took it (or a push set its next refresh): not this run's.
+    Package.objects.filter(pk=taken_again.pk).update(next_refresh_at=NOW + timedelta(minutes=20))
+    assert [o.package.pk for o in refresh_claimed(run)] == [held.pk]
+    held.refresh_from_db()
+    assert held.last_checked_at == NOW and held.next_refresh_at != run.until
+    assert refresh_claimed(run) == []  # the same run again (a retried task) does nothing twice
 
 
 def test_refresh_due_refreshes_only_what_is_due(make_order, frozen_now):

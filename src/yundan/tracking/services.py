@@ -207,21 +207,56 @@ def _for_tracking(queryset):
     return queryset.select_related("order__shop")
 
 
-def claim_due(limit: int) -> list[Package]:
-    """Take up to ``limit`` due packages and push their next refresh out by a lease, so another
-    worker running at the same time takes others, and a worker that dies gives them back."""
+def _claim(limit: int) -> tuple[list[int], datetime]:
+    """Take up to ``limit`` due packages and push their next refresh out to the end of a lease, so
+    another worker claiming at the same time takes others, and a worker that dies gives them back.
+    The lease's end is the claim's token: every package of one claim gets the same one."""
     now = clock.now()
+    until = now + CLAIM_LEASE
     with transaction.atomic():
-        due = Package.objects.filter(next_refresh_at__lte=now, shipped_at__isnull=False).order_by("next_refresh_at")
+        due = Package.objects.filter(next_refresh_at__lte=now, shipped_at__isnull=False)
+        due = due.order_by("next_refresh_at")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:limit])
-        Package.objects.filter(pk__in=ids).update(next_refresh_at=now + CLAIM_LEASE)
+        Package.objects.filter(pk__in=ids).update(next_refresh_at=until)
+    return ids, until
+
+
+def claim_due(limit: int) -> list[Package]:
+    """Claim up to ``limit`` due packages (see ``_claim``) and load them for refreshing."""
+    ids, _ = _claim(limit)
     return list(_for_tracking(Package.objects.filter(pk__in=ids)).order_by("pk"))
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Claimed packages handed to one run: the ids and the end of their lease."""
+
+    package_ids: list[int]
+    until: datetime
+
+
+def claim_due_runs(limit: int, run_size: int) -> list[Claim]:
+    """Claim up to ``limit`` due packages and cut them into runs of at most ``run_size``, each of
+    one shop's carrier where possible (so a carrier that takes many waybills per call gets full
+    calls). The worker queues one task per run, and every worker takes runs."""
+    ids, until = _claim(limit)
+    keyed = Package.objects.filter(pk__in=ids).values_list("order__shop_id", "carrier", "pk")
+    ordered = [pk for *_, pk in sorted(keyed)]
+    return [Claim(ordered[start:start + run_size], until) for start in range(0, len(ordered), run_size)]
+
+
+def refresh_claimed(claim: Claim) -> list[RefreshOutcome]:
+    """Refresh the packages of a claim that are still held by it. A package whose lease ran out
+    and was claimed again, or whose next refresh was set since (a push came, a run already done
+    is run again), has another ``next_refresh_at`` and is left to whoever holds it now."""
+    held = Package.objects.filter(pk__in=claim.package_ids, next_refresh_at=claim.until)
+    return refresh_packages(list(_for_tracking(held).order_by("pk")))
+
+
 def refresh_due(limit: int | None = None, progress: Callable[[int], None] | None = None) -> list[RefreshOutcome]:
-    """Refresh the packages whose next refresh has come (the worker runs this periodically)."""
+    """Refresh the packages whose next refresh has come, in this process."""
     return refresh_packages(claim_due(limit or settings.YUNDAN_REFRESH_BATCH), progress)
 
 
