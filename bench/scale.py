@@ -6,8 +6,9 @@
 
 Refresh: 10,000 due SF packages (bench/refresh.py's data) answered by the fake Kuaidi100 at 20 ms in
 its own process, account concurrency 32. The workers take the due refresh the way the scheduler gives
-it to them, without waiting for the minute: a tick (`refresh_due_packages`) every half second, each run
-taking YUNDAN_REFRESH_BATCH = 2,500 packages, until every package was refreshed once.
+it to them, without waiting for the minute: one tick (`refresh_due_packages`, YUNDAN_REFRESH_BATCH
+raised to the package count) claims them all and queues runs of YUNDAN_REFRESH_RUN (default 500),
+which the workers take; timed from the tick until every package was refreshed once.
 
 Batch query: the data set of bench/dataset.py (1,000,000 orders, ~1,200,000 packages, two events
 each; built once) and bench/batch_query.py's input of 100,000 rows; `--jobs` jobs submitted at once
@@ -39,17 +40,13 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 PG = "postgres://root@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/12"
-REFRESH_BATCH = 2_500
-TICK_SECONDS = 0.5
 TIMEOUT_SECONDS = 1_800
 
 TICK = """
 import time
-from yundan.shipping.models import Package
 from yundan.tracking.tasks import refresh_due_packages
-while Package.objects.filter(last_checked_at__isnull=True).exists():
-    refresh_due_packages()  # the scheduler's tick; a run already going keeps the lock and this one is skipped
-    time.sleep({seconds})
+refresh_due_packages()  # the scheduler's tick
+print(time.time())
 """
 
 
@@ -115,11 +112,31 @@ class Workers:
                 raise SystemExit(f"a worker did not start: see {self.logs}")
             time.sleep(0.2)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the worker processes have used (user + system, /proc/PID/stat)."""
+        used = 0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used += int(fields[11]) + int(fields[12])
+        return used / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()
         for process in self.processes:
             process.wait(timeout=60)
+
+
+def machine_cpu() -> tuple[int, int]:
+    """The machine's CPU time so far, all and idle (clock ticks, /proc/stat)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]
+
+
+def machine_busy_since(before: tuple[int, int]) -> float:
+    """The share of every CPU's time that was busy since ``before`` (0–1)."""
+    total, idle = machine_cpu()
+    return 1 - (idle - before[1]) / max(1, total - before[0])
 
 
 def wait_until(done, what: str) -> None:
@@ -135,7 +152,7 @@ def wait_until(done, what: str) -> None:
 
 def refresh_benchmark(args, counts: list[int]) -> dict:
     env = environment("refresh")
-    env["YUNDAN_REFRESH_BATCH"] = str(REFRESH_BATCH)
+    env["YUNDAN_REFRESH_BATCH"] = str(args.packages)
     yundan(env, "init")
     numbers = [f"SF{1_400_000_000_000 + i}" for i in range(args.packages)]
     parent, child = multiprocessing.Pipe()
@@ -150,18 +167,18 @@ def refresh_benchmark(args, counts: list[int]) -> dict:
             run_json(__file__, ["--stage", "refresh-data", str(args.packages), json.dumps(account)], env)
             workers = Workers(env, count, "refresh")
             try:
-                started = time.perf_counter()
-                ticks = subprocess.Popen([sys.executable, "-m", "yundan.cli", "shell", "-c",
-                                          TICK.format(seconds=TICK_SECONDS)], env=env)
+                machine = machine_cpu()
+                queued = float(yundan(env, "shell", "-c", TICK).split()[-1])
                 wait_until(lambda: refreshed(url) >= args.packages, f"refresh with {count} worker(s)")
-                seconds = time.perf_counter() - started
-                ticks.wait(timeout=60)
+                seconds = time.time() - queued
+                busy = machine_busy_since(machine)
+                worker_cpu = workers.cpu_seconds()
             finally:
                 workers.stop()
             logs = "".join(path.read_text() for path in workers.logs)
             results[count] = {"seconds": seconds, "per_second": args.packages / seconds,
-                              "runs": len(re.findall(r"refresh_due_packages: \S+ executed in", logs)),
-                              "skipped": logs.count("unable to acquire lock tracking-refresh-due")}
+                              "runs": len(re.findall(r"refresh_claimed_packages: \S+ executed in", logs)),
+                              "machine_busy": busy, "worker_cpu_seconds": worker_cpu}
             log(f"refresh, {count} worker(s): {results[count]}")
     finally:
         stop.set()
@@ -270,7 +287,7 @@ def report(args, results: dict) -> None:
     print(f"\nScale-out on PostgreSQL + Redis, `yundan worker` processes (2 threads each), {os.cpu_count()} CPUs")
     if "refresh" in results:
         print(f"\nRefresh of {args.packages:,} due packages via fake Kuaidi100 ({args.latency * 1000:.0f} ms, "
-              f"concurrency 32), runs of {REFRESH_BATCH:,}, a tick every {TICK_SECONDS} s:")
+              f"concurrency 32), one tick queueing runs of YUNDAN_REFRESH_RUN:")
         print_scaling(results["refresh"], "per_second", "packages/s")
     if "batch" in results:
         print(f"\nBatch query: {args.jobs} jobs of {args.rows:,} rows against {args.orders:,} orders, "
@@ -281,8 +298,8 @@ def report(args, results: dict) -> None:
 def print_scaling(runs: dict, key: str, unit: str) -> None:
     for count, result in runs.items():
         print(f"  {count} worker(s): {result['seconds']:.1f} s, {result[key]:,.0f} {unit}"
-              + (f" ({result['runs']} runs; {result['skipped']} ticks found one running: skipped)"
-                 if "runs" in result else ""))
+              + (f" ({result['runs']} runs; worker CPU {result['worker_cpu_seconds']:.1f} s, "
+                 f"machine {result['machine_busy']:.0%} busy)" if "runs" in result else ""))
     if len(runs) > 1:
         first, *_, last = runs
         print(f"  scaling {first} → {last} workers: {runs[last][key] / runs[first][key]:.2f}×")
