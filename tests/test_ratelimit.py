@@ -7,7 +7,9 @@ from django.core.cache import caches
 from yundan import ratelimit
 from yundan.ratelimit import hit
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from redis_dbs import redis_url
+
+REDIS_URL = redis_url("ratelimit")
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """yundan backup and yundan restore on the SQLite default, as an operator runs them: real processes,
 a real server writing while the backup runs, real files."""
 
+import os
 import re
 import shutil
 import sqlite3
@@ -244,7 +245,7 @@ def test_the_documented_pg_dump_route_round_trips_a_yundan_database(tmp_path):
     if not (shutil.which("pg_dump") and shutil.which("pg_restore") and shutil.which("psql")):
         pytest.skip("PostgreSQL client tools are not installed")
     admin = "postgres://root@127.0.0.1:5432/postgres"
-    databases = ("ops_route_source", "ops_route_target")
+    databases = (f"ops_route_source_{os.getpid()}", f"ops_route_target_{os.getpid()}")  # the two passes of make test run at once
     for name in databases:
         subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)

@@ -12,6 +12,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from yundan import health
 
 from ops.helpers import home_env, serve
+from redis_dbs import redis_url
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_readyz_is_unavailable_while_a_migration_is_missing_and_logs_which(clien
 
 
 def test_readyz_checks_redis_when_the_queue_is_there(client, settings):
-    settings.YUNDAN_REDIS_URL = "redis://127.0.0.1:6379/14"
+    settings.YUNDAN_REDIS_URL = redis_url("health")
     assert client.get("/readyz").json()["checks"]["queue"] == "ok"
     health._redis.cache_clear()
     with socket.socket() as closed:  # a port nobody listens on

@@ -10,7 +10,9 @@ from huey.consumer import Scheduler
 
 from yundan.queue import RedisHuey, SqliteHuey
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+from redis_dbs import redis_url
+
+REDIS_URL = redis_url("queue")
 
 
 def two_consumers(kind: str, tmp_path):

@@ -3,8 +3,8 @@ web processes, two workers and a fake carrier — under faults.
 
 It runs in the PostgreSQL pass of ``make test`` and skips in the SQLite pass. It never touches the
 database pytest-django made: each test gets a database of its own on the same server, copied from
-one migrated template (``yundan_reliability_*``, dropped afterwards), Redis database 14 (flushed
-before each test) and its own data folder.
+one migrated template (``yundan_reliability_*``, dropped afterwards), its own Redis database
+(tests/redis_dbs.py, flushed before each test) and its own data folder.
 """
 
 from __future__ import annotations

@@ -28,8 +28,9 @@ import pytest
 import redis
 
 from reliability.seed import RECEIVER_ADDRESS, RECEIVER_NAME, RECEIVER_PHONE_PREFIX
+from redis_dbs import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/14"  # the suite's own Redis database, flushed by every test
+REDIS_URL = redis_url("reliability")  # the suite's own Redis database, flushed by every test
 HERE = Path(__file__).resolve().parent
 SEED = HERE / "seed.py"  # the scenarios' data (run with Deployment.script)
 # The seeded receivers' phones, name and address: none may show in a log line, only masked.

@@ -11,8 +11,9 @@ import sys
 import time
 
 import pytest
+from redis_dbs import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url("worker")
 
 
 def yundan(env, *args):
