@@ -32,6 +32,10 @@ class BatchJob(models.Model):
     summary = models.JSONField("统计", default=list, blank=True)  # BatchResult.summary_rows() without the header
     error = models.TextField("错误", blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # A running job's worker writes its heartbeat every half minute (yundan.batch.tasks.Heartbeat):
+    # a job whose heartbeat stopped lost its worker and is queued again, up to a number of starts.
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    starts = models.PositiveSmallIntegerField("开始次数", default=0)
 
     class Meta:
         verbose_name = "批量查询任务"

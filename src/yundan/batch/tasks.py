@@ -4,15 +4,20 @@ A job's files live in ``YUNDAN_HOME/jobs/<job id>-<token>/``: the upload as ``up
 merchant gave it is kept for display only) and the result as ``result.xlsx`` or ``result.csv``.
 """
 
+import logging
 import re
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connections, transaction
-from huey.contrib.djhuey import db_task
+from django.db import DatabaseError, connections, transaction
+from django.db.models import F, Q
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from yundan import clock
 from yundan.batch.models import BatchJob, jobs_folder
@@ -20,7 +25,14 @@ from yundan.batch.query import run_batch_query
 from yundan.batch.reading import InputError
 
 PROGRESS_SECONDS = 1.0  # at most one progress write per this many seconds
+HEARTBEAT_SECONDS = 30.0  # a running job's worker writes its heartbeat this often
+LOST_AFTER = timedelta(minutes=5)  # a running job without a heartbeat for this long lost its worker
+MAX_STARTS = 5  # a job started this many times without ending is failed, not queued again
 INTERNAL_ERROR = "查询时出现内部错误，请稍后重试或联系管理员（internal error: see the worker's log）"
+GAVE_UP = (f"执行此任务的后台进程已中断 {MAX_STARTS} 次（例如被系统终止），不再重试；请把文件拆小后重新提交"
+           f"（the worker running this job stopped {MAX_STARTS} times: split the file and submit it again）")
+
+log = logging.getLogger(__name__)
 
 
 def submit_batch_job(user, upload: UploadedFile, *, as_csv: bool, refresh: bool) -> BatchJob:
@@ -62,8 +74,10 @@ def run_job(job: BatchJob, last_try: bool = True) -> None:
     try; Huey runs the job again on a new connection and it starts over (it only reads, and its
     result file is written anew). Only the last try marks the job failed: before, a job cut by a
     restart could not even record its failure, and stayed "running" for ever."""
-    BatchJob.objects.filter(pk=job.pk).update(state=BatchJob.State.RUNNING)
+    BatchJob.objects.filter(pk=job.pk).update(state=BatchJob.State.RUNNING, heartbeat_at=clock.now(),
+                                              starts=F("starts") + 1)
     progress = ProgressWriter(job.pk)
+    heartbeat = Heartbeat(job.pk)
     try:
         result = run_batch_query(Path(job.input_path), Path(job.output_path), as_csv=job.as_csv,
                                  refresh=job.refresh, progress=progress)
@@ -77,6 +91,7 @@ def run_job(job: BatchJob, last_try: bool = True) -> None:
     else:
         _finish(job, BatchJob.State.DONE, processed=result.input_rows, summary=result.summary_rows()[1:])
     finally:
+        heartbeat.stop()
         progress.close()
 
 
@@ -111,3 +126,59 @@ class ProgressWriter:
     def close(self) -> None:
         self.writer.submit(connections.close_all).result()  # the writer thread's connection
         self.writer.shutdown()
+
+
+class Heartbeat:
+    """Writes a running job's ``heartbeat_at`` every ``HEARTBEAT_SECONDS`` from a thread (and a
+    database connection) of its own, however long the query waits, until ``stop()``. A worker
+    killed with ``kill -9`` stops beating; ``requeue_lost_jobs`` then finds the job."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"batch-job-{job_id}-heartbeat", daemon=True)
+        self.thread.start()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(HEARTBEAT_SECONDS):
+                try:
+                    BatchJob.objects.filter(pk=self.job_id, state=BatchJob.State.RUNNING).update(
+                        heartbeat_at=clock.now())
+                except DatabaseError as error:  # the database restarting: the next beat tries again
+                    log.warning("batch job %s: heartbeat not written: %s", self.job_id, error)
+                    connections.close_all()
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
+def requeue_lost_jobs() -> list[int]:
+    """Running jobs whose heartbeat stopped more than ``LOST_AFTER`` ago lost their worker (killed
+    with its job in hand: Huey had already taken the job off the queue). Each goes back to queued
+    and its id is returned for queueing; one started ``MAX_STARTS`` times is failed with the reason.
+    Each change is made only if the job is still as it was read, so two sweeps never take a job
+    twice."""
+    now = clock.now()
+    lost = BatchJob.objects.filter(Q(heartbeat_at__lt=now - LOST_AFTER) | Q(heartbeat_at__isnull=True),
+                                   state=BatchJob.State.RUNNING)
+    requeued = []
+    for job_id, heartbeat_at, starts in lost.values_list("pk", "heartbeat_at", "starts"):
+        unchanged = BatchJob.objects.filter(pk=job_id, state=BatchJob.State.RUNNING, heartbeat_at=heartbeat_at)
+        if starts >= MAX_STARTS:
+            unchanged.update(state=BatchJob.State.FAILED, error=GAVE_UP, finished_at=now)
+            log.warning("batch job %s: its worker stopped %d times; failed", job_id, starts)
+        elif unchanged.update(state=BatchJob.State.QUEUED, heartbeat_at=None):
+            log.warning("batch job %s: its worker stopped (no heartbeat since %s); queued again", job_id, heartbeat_at)
+            requeued.append(job_id)
+    return requeued
+
+
+@db_periodic_task(crontab(minute="*"))
+def requeue_lost_batch_jobs():
+    """Every minute: queue again the batch jobs whose worker was lost."""
+    for job_id in requeue_lost_jobs():
+        run_batch_job(job_id)
