@@ -109,6 +109,20 @@ class Process:
             log.seek(self.log_start)
             return log.read().decode(errors="replace")
 
+    def tasks(self, name: str) -> tuple[set[str], set[str]]:
+        """The ids of the Huey tasks ``name`` this run of a worker started, and of those of them that
+        ended (executed, not run, or failed), from its log."""
+        log = self.log_text()
+        started = set(re.findall(rf"Executing {re.escape(name)}: ([0-9a-f-]+)", log))
+        ended = {task for match in re.findall(r"([0-9a-f-]{36}) executed in|Task ([0-9a-f-]{36}) not run|"
+                                               r"in task ([0-9a-f-]{36})", log) for task in match if task}
+        return started, started & ended
+
+    def holds(self, name: str) -> bool:
+        """This worker is running a task ``name`` now (started, not ended)."""
+        started, ended = self.tasks(name)
+        return started != ended
+
 
 def _signal_group(pid: int, sig: int) -> None:
     try:

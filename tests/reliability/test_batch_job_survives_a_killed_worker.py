@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import time
 from datetime import datetime, timedelta
 
@@ -26,15 +25,6 @@ QUERY_ROWS = 200_000  # each order asked 500 times: a job long enough to be cut 
 JOB_TASK = "yundan.batch.tasks.run_batch_job"
 SWEEP = "from yundan.batch.tasks import requeue_lost_batch_jobs\nrequeue_lost_batch_jobs()"
 RUN_SECONDS = 240
-
-
-def holds_the_job(worker) -> bool:
-    """The worker's log shows the job started and not ended."""
-    log = worker.log_text()
-    started = re.findall(rf"Executing {re.escape(JOB_TASK)}: ([0-9a-f-]+)", log)
-    ended = {task for match in re.findall(r"([0-9a-f-]{36}) executed in|in task ([0-9a-f-]{36})", log)
-             for task in match if task}
-    return any(task not in ended for task in started)
 
 
 def test_a_batch_job_whose_worker_is_killed_is_queued_again_and_ends_done(deployment, tmp_path):
@@ -53,7 +43,8 @@ def test_a_batch_job_whose_worker_is_killed_is_queued_again_and_ends_done(deploy
         assert answer.status_code == 202, answer.text
         job = answer.json()["id"]
         wait_for("the job under way", lambda: job_row(job)[0] == "running" and job_row(job)[1] > 0, RUN_SECONDS)
-        busy = wait_for("the worker running the job", lambda: next((w for w in workers if holds_the_job(w)), None), 30)
+        busy = wait_for("the worker running the job",
+                        lambda: next((w for w in workers if w.holds(JOB_TASK)), None), 30)
         busy.kill_hard()
         survivor = workers[1 - workers.index(busy)]
         at_kill = job_row(job)
@@ -72,7 +63,7 @@ def test_a_batch_job_whose_worker_is_killed_is_queued_again_and_ends_done(deploy
         deployment.note(f"{busy.name} restarted")
         deadline = time.monotonic() + RUN_SECONDS
         while job_row(job)[0] not in ("done", "failed") and time.monotonic() < deadline:
-            if job_row(job)[0] == "running" and not any(holds_the_job(w) for w in (back, survivor)):
+            if job_row(job)[0] == "running" and not any(w.holds(JOB_TASK) for w in (back, survivor)):
                 deployment.yundan("shell", "-c", SWEEP)
             time.sleep(2)
         final = api.get(f"/api/v1/batch-jobs/{job}").json()

@@ -41,15 +41,6 @@ def refreshed(deployment) -> int:
     return deployment.value("SELECT COUNT(*) FROM shipping_package WHERE last_checked_at IS NOT NULL")
 
 
-def runs_of(worker) -> tuple[set[str], set[str]]:
-    """The refresh runs this worker started, and those of them that ended (executed or failed), from its log."""
-    log = worker.log_text()
-    started = set(re.findall(rf"Executing {re.escape(RUN_TASK)}: ([0-9a-f-]+)", log))
-    ended = {task for match in re.findall(r"([0-9a-f-]{36}) executed in|in task ([0-9a-f-]{36})", log)
-             for task in match if task}
-    return started, started & ended
-
-
 def claims_of(worker) -> list[int]:
     """How many packages each tick this worker ran claimed."""
     return [int(n) for n in re.findall(r"refresh: (\d+) packages claimed", worker.log_text())]
@@ -77,15 +68,16 @@ def test_a_worker_killed_mid_refresh_loses_no_package_and_stores_no_event_twice(
         assert sum(sum(claims_of(w)) for w in workers) == PACKAGES, "one tick claims the whole backlog"
         wait_for("a quarter of the packages refreshed", lambda: refreshed(deployment) >= PACKAGES // 4, RUN_SECONDS)
         busy = wait_for("a worker in the middle of a run", lambda: next(
-            (w for w in workers if len(runs_of(w)[0]) > len(runs_of(w)[1])), None), 60, interval=0.05)
+            (w for w in workers if w.holds(RUN_TASK)), None), 60, interval=0.05)
         busy.kill_hard()
         survivor = workers[1 - workers.index(busy)]
-        lost = len(runs_of(busy)[0]) - len(runs_of(busy)[1])
+        started, ended = busy.tasks(RUN_TASK)
+        lost = len(started - ended)
         deployment.note(f"killed {busy.name} with {refreshed(deployment)} packages refreshed, {lost} run(s) in hand")
 
         # The survivor takes every run still queued; only the dead worker's runs stay undone, leased.
-        wait_for("every queued run taken and ended", lambda: len(runs_of(busy)[1]) + len(runs_of(survivor)[1])
-                 == RUNS - lost, RUN_SECONDS)
+        wait_for("every queued run taken and ended",
+                 lambda: len(ended) + len(survivor.tasks(RUN_TASK)[1]) == RUNS - lost, RUN_SECONDS)
         stranded = PACKAGES - refreshed(deployment)
         deployment.note(f"{stranded} packages stranded with the dead worker's runs")
         assert 0 < stranded <= lost * RUN_SIZE <= THREADS * RUN_SIZE, "no job lost but the dead worker's own"
@@ -98,7 +90,7 @@ def test_a_worker_killed_mid_refresh_loses_no_package_and_stores_no_event_twice(
         deployment.note(f"{busy.name} restarted")
         deadline = time.monotonic() + RUN_SECONDS
         while refreshed(deployment) < PACKAGES and time.monotonic() < deadline:
-            if not any(len(runs_of(w)[0]) > len(runs_of(w)[1]) for w in (back, survivor)):
+            if not any(w.holds(RUN_TASK) for w in (back, survivor)):
                 tick(deployment, [back, survivor])
             time.sleep(1)
         deployment.note(f"{refreshed(deployment)} packages refreshed")
