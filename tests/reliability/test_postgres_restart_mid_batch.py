@@ -109,6 +109,9 @@ def test_a_bulk_shipment_cut_by_a_postgres_restart_stops_cleanly_and_completes_w
     assert at_restart < ORDERS, "the run ended before the restart: nothing was tested"
     if first.returncode == 0:  # it rode over the restart: then it shipped everything
         assert all(r["ok"] for r in json.loads((deployment.logs_dir / "ship-1.json").read_text()))
+    else:  # it stopped: with its report and what to do, not a traceback
+        said = (deployment.logs_dir / "ship-1.log").read_text()
+        assert first.returncode == 1 and "Traceback" not in said and "run the same command again" in said, said[-2000:]
     assert_whole_or_untouched(deployment, numbers)
 
     second = ship_from_file(deployment, orders_file, "ship-2")

@@ -180,3 +180,30 @@ def test_a_crash_mid_batch_leaves_each_order_confirmed_or_untouched_and_a_rerun_
     results = ship(*numbers)
     assert all(r.ok for r in results)
     assert Package.objects.filter(order__order_no__in=numbers).count() == 4
+
+
+def test_ship_cut_by_a_lost_database_reports_what_it_did_and_says_to_run_it_again(order, make_order, monkeypatch,
+                                                                                  capsys):
+    from django.db import OperationalError
+
+    from yundan.shipping import shipment
+
+    others = [make_order(f"31234567891{n}") for n in range(2)]
+    real, calls = shipment.confirm_one, []
+
+    def database_gone_at_the_second(request):
+        calls.append(request)
+        if len(calls) == 2:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(request)
+
+    monkeypatch.setattr(shipment, "confirm_one", database_gone_at_the_second)
+    with pytest.raises(CommandError, match="已处理 1 / 3 个订单后停止.*server closed the connection"):
+        call_command("ship", order.order_no, *(o.order_no for o in others), "--json")
+    assert [r["order_no"] for r in json.loads(capsys.readouterr().out)] == [order.order_no]
+    assert len(calls) == 2, "nothing tried after the database went away"
+
+    monkeypatch.setattr(shipment, "confirm_one", real)
+    call_command("ship", order.order_no, *(o.order_no for o in others), "--json")
+    results = json.loads(capsys.readouterr().out)
+    assert all(r["ok"] for r in results) and Package.objects.filter(shipped_at__isnull=False).count() == 3

@@ -2,6 +2,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from yundan.shipping.order_lists import read_order_list
 from yundan.shipping.shipment import GivenWaybill, ShipmentRequest, ShipmentResult, confirm_shipments
@@ -25,12 +26,25 @@ class Command(BaseCommand):
         if packages is not None and packages < 1:
             raise CommandError("--packages 至少为 1")
         requests, results = self.requests(order_nos, from_file, packages, by_items, resend)
-        results += confirm_shipments(requests)
+        cut = None
+        for done, request in enumerate(requests):
+            try:
+                results += confirm_shipments([request])
+            except (OperationalError, InterfaceError) as error:  # the database went away (restart, network)
+                cut = (done, error)
+                break
         if json:
             print_json([vars(r) for r in results])
         else:
             print_table(["订单号", "结果", "物流单号", "原因"],
                         ([r.order_no, "已发货" if r.ok else "失败", " ".join(r.waybill_nos), r.error] for r in results))
+        if cut:
+            done, error = cut
+            raise CommandError(
+                f"数据库出错，已处理 {done} / {len(requests)} 个订单后停止：每个订单要么整单发货，要么未动；"
+                f"数据库恢复后用同样的参数重新运行即可，已发货的订单不会重复发货"
+                f"（database error after {done} of {len(requests)} orders; run the same command again）: "
+                f"{str(error).strip()}")
         failed = [r for r in results if not r.ok]
         if failed:
             raise CommandError(f"{len(failed)} 个订单未能发货 ({len(failed)} of {len(results)} failed)")
