@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.db.models.signals import post_init
 
-from yundan.logs import PHONE
+from yundan.orders.receivers import PHONE_IN_TEXT
 from yundan.text import to_half_width
 
 # The factories' receiver (tests/conftest.py make_order).
@@ -61,7 +61,7 @@ class PersonalData:
 
     def found_in(self, line: str) -> list[str]:
         found = [f"phone {digits}" for digits in self._phones_in(line)]
-        found += [f"unmasked phone-like number {number!r}" for number in (m.group() for m in PHONE.finditer(line))]
+        found += [f"unmasked phone-like number {m.group()!r}" for m in PHONE_IN_TEXT.finditer(to_half_width(line))]
         for start in range(len(line) - NAME_KEY + 1):
             for value in self.texts.get(line[start:start + NAME_KEY], ()):
                 if line.startswith(value, start):

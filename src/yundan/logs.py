@@ -21,16 +21,10 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from yundan.orders.receivers import mask_address_detail, mask_name, mask_phone
+from yundan.orders.receivers import mask_address_detail, mask_name, mask_phone, mask_phones_in_text
 
 current_request_id: ContextVar[str | None] = ContextVar("yundan_request_id", default=None)
 
-# A mobile (+86 and spaces or dashes allowed) or a landline with its area code, standing alone:
-# not inside a longer run of letters and digits such as an order or waybill number.
-PHONE = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9A-Za-z])"
-    r"|(?<![0-9A-Za-z])\(?0\d{2,3}\)?[- ]?[2-9]\d{2,3}[- ]?\d{4}(?![0-9A-Za-z])"
-)
 NAME_FIELDS = frozenset({"receiver_name", "buyer_name", "contact_name", "courier_name", "sender_name"})
 PHONE_FIELDS = frozenset({"receiver_phone", "phone", "mobile", "courier_phone", "sender_phone"})
 ADDRESS_FIELDS = frozenset({"receiver_address", "address", "detail_address", "sender_address"})
@@ -38,10 +32,6 @@ PERSON_FIELDS = frozenset({"receiver", "buyer", "contact", "sender"})  # a dict 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Attributes every record has; anything else on a record is a field passed with extra={...}.
 STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
-
-
-def mask_phones(text: str) -> str:
-    return PHONE.sub(lambda found: mask_phone(found.group()), text)
 
 
 def _masked(field: str, value):
@@ -62,7 +52,7 @@ def _masked(field: str, value):
         return mask_phone(text)
     if field in ADDRESS_FIELDS:
         return mask_address_detail(text)
-    return mask_phones(text)
+    return mask_phones_in_text(text)
 
 
 class PersonalDataFilter(logging.Filter):
@@ -75,13 +65,13 @@ class PersonalDataFilter(logging.Filter):
         except Exception:  # a broken format string: logging reports it when the handler formats
             pass
         else:
-            record.msg, record.args = mask_phones(message), ()
+            record.msg, record.args = mask_phones_in_text(message), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_phones(record.exc_text)
+            record.exc_text = mask_phones_in_text(record.exc_text)
         if record.stack_info:
-            record.stack_info = mask_phones(record.stack_info)
+            record.stack_info = mask_phones_in_text(record.stack_info)
         for field in set(vars(record)) - STANDARD:
             setattr(record, field, _masked(field, getattr(record, field)))
         if not hasattr(record, "request_id"):

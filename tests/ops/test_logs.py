@@ -29,6 +29,9 @@ def written(message, *args, formatter=None, exc_info=None, **extra) -> str:
     ("010-65529988", "010-******88"),
     ("(010) 6552 9988", "010-******88"),
     ("0571-87654321", "0571-******21"),
+    ("0086 138 1234 5678", "1******5678"),
+    ("１３８１２３４５６７８", "1******5678"),  # full-width digits, as a buyer may type them
+    ("电话：65529988", "电话：******88"),  # a local number, where the text says it is a phone
 ])
 def test_every_spelling_of_a_phone_in_a_message_is_masked(spelled, shown):
     assert written("收货人电话 %s 无法接通", spelled) == f"收货人电话 {shown} 无法接通"

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from factories import NOW
 
+from yundan.orders.receivers import mask_phones_in_text
 from yundan.shipping.models import Package
 from yundan.tracking.models import TrackingEvent
 from yundan.tracking.public import (MAX_NUMBERS, PublicEvent, PublicPackage, TooManyNumbers, mask_names_in_text,
-                                    mask_phones_in_text, parse_waybill_numbers, track)
+                                    parse_waybill_numbers, track)
 
 
 def test_numbers_one_per_line_or_separated_by_commas_spaces_and_full_width_marks():
@@ -38,6 +39,7 @@ def test_more_than_ten_numbers_is_refused_with_the_count():
     ("隐私号 13812345678转1234 联系收件人", "隐私号 1******5678转1234 联系收件人"),
     ("营业部电话：65529988", "营业部电话：******88"),
     ("电话：１３８１２３４５６７８", "电话：1******5678"),  # full-width digits
+    ("国际拨打 0086 138 1234 5678", "国际拨打 1******5678"),
 ])
 def test_phone_numbers_inside_carrier_texts_are_masked(text, expected):
     assert mask_phones_in_text(text) == expected

@@ -206,6 +206,38 @@ def mask_phone(phone: str) -> str:
     return f"{masked}-{parsed.extension}" if parsed.extension else masked
 
 
+# Phone numbers inside a text (a carrier's trace, a log line). Not next to other digits or letters,
+# so waybill and order numbers (SF1234…, JDX0002…, 13-digit numbers) are never taken for phones.
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9])"
+PHONE_IN_TEXT = re.compile(
+    _EDGE_BEFORE + "(?:"
+    r"(?:(?:\+|00)?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}"  # mobile, maybe +86/0086, maybe 3-4-4
+    r"|\(?0[1-9][0-9]{1,2}\)?[- ]?[2-9][0-9]{2,3}[- ]?[0-9]{4}"  # landline with its area code
+    ")" + _EDGE_AFTER
+)
+# A bare 7–8 digit local number is only taken for a phone where the text says it is one.
+_LOCAL_AFTER_WORD = re.compile(r"(?:电话|手机|联系方式|致电|热线|[Tt]el):?\s*([2-9][0-9]{6,7})" + _EDGE_AFTER)
+
+
+def mask_phones_in_text(text: str) -> str:
+    """Every mobile and landline number in ``text`` masked as ``mask_phone`` does
+    (``1******5678``, ``010-******88``), in half- or full-width digits; everything else untouched.
+
+    Service hotlines (400/800 numbers, 95xxx short numbers) are the carrier's public numbers and
+    stay as they are. An extension after a number (``转1234``) stays too, as mask_phone keeps it.
+    """
+    plain = to_half_width(text)  # one character for one, so a match's span is the original's too
+    spans = [m.span() for m in PHONE_IN_TEXT.finditer(plain)] + [m.span(1) for m in _LOCAL_AFTER_WORD.finditer(plain)]
+    if not spans:
+        return text
+    pieces, done = [], 0
+    for start, end in sorted(spans):
+        if start >= done:  # the two patterns never overlap; if they did, the first one counts
+            pieces += [text[done:start], mask_phone(plain[start:end])]
+            done = end
+    return "".join(pieces) + text[done:]
+
+
 def mask_name(name: str) -> str:
     """Keep the first character, "*" for every other one: 张三 → 张*, 欧阳娜娜 → 欧***, 王 → *.
 
