@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from yundan.carriers.base import Carrier, CarrierError, CarrierKind
+from yundan.carriers.base import Carrier, CarrierError, CarrierKind, SettingKey
 from yundan.carriers.kinds import KINDS, SANDBOX_KIND
 from yundan.carriers.models import CarrierAccount
 
@@ -27,18 +27,26 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def complete_settings(kind: CarrierKind, given: Mapping[str, str]) -> dict[str, str]:
-    """The given settings plus defaults; unknown or missing keys are named in the error."""
-    known = {key.name for key in kind.keys}
+def with_defaults(keys: Sequence[SettingKey], given: Mapping[str, str], owner: str = "") -> dict[str, str]:
+    """The given settings plus the keys' defaults; unknown or missing keys are named in the error
+    (after ``owner``, e.g. the carrier kind, when given)."""
+    known = {key.name for key in keys}
     unknown = sorted(set(given) - known)
+    prefix = f"{owner} " if owner else ""
     if unknown:
         raise CarrierError(
-            f"{kind.kind} 没有设置项 {', '.join(unknown)}；可用：{', '.join(sorted(known)) or '（无）'} (unknown setting)"
+            f"{prefix}没有设置项 {', '.join(unknown)}；可用：{', '.join(sorted(known)) or '（无）'} (unknown setting)"
         )
-    values = {key.name: key.default for key in kind.keys if key.default is not None} | dict(given)
-    missing = [key.name for key in kind.keys if not values.get(key.name) and key.default is None]
+    values = {key.name: key.default for key in keys if key.default is not None} | dict(given)
+    missing = [key.name for key in keys if not values.get(key.name) and key.default is None]
     if missing:
-        raise CarrierError(f"{kind.kind} 缺少必填设置 {', '.join(missing)} (missing required setting)")
+        raise CarrierError(f"{prefix}缺少必填设置 {', '.join(missing)} (missing required setting)")
+    return values
+
+
+def complete_settings(kind: CarrierKind, given: Mapping[str, str]) -> dict[str, str]:
+    """The given settings plus defaults; unknown or missing keys are named in the error."""
+    values = with_defaults(kind.keys, given, kind.kind)
     kind.build(values)  # an adapter refuses settings it cannot use (bad numbers, bad URLs)
     return values
 

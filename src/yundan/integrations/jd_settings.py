@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from yundan.carriers.accounts import mask_secret
+from yundan.carriers.accounts import mask_secret, with_defaults
 from yundan.carriers.base import CarrierError, SettingKey
 from yundan.carriers.jd.gateway import client_from_settings
 from yundan.carriers.settings_keys import HTTP_KEYS, number
@@ -138,14 +138,7 @@ def options(values: Mapping[str, str]) -> SyncOptions:
 def complete(given: Mapping[str, str]) -> dict[str, str]:
     """The given settings plus defaults, checked: unknown keys, missing required keys and bad
     values are named in the error."""
-    known = {key.name for key in JD_SYNC_KEYS}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise CarrierError(f"没有设置项 {', '.join(unknown)}；可用：{', '.join(sorted(known))} (unknown setting)")
-    values = {key.name: key.default for key in JD_SYNC_KEYS if key.default is not None} | dict(given)
-    missing = [key.name for key in JD_SYNC_KEYS if not values.get(key.name) and key.default is None]
-    if missing:
-        raise CarrierError(f"缺少必填设置 {', '.join(missing)} (missing required setting)")
+    values = with_defaults(JD_SYNC_KEYS, given)
     options(values)
     client_from_settings(values)  # refuses a bad endpoint or HTTP setting
     return values
