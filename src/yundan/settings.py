@@ -61,6 +61,9 @@ YUNDAN_NOW = parse_frozen_now(_env("NOW")) if _env("NOW") else None
 YUNDAN_SANDBOX_SCENARIO = _env("SANDBOX_SCENARIO") or None
 # `batch query --refresh` asks carriers again for live packages whose data is older than this.
 YUNDAN_BATCH_REFRESH_AGE_MINUTES = _env_number("BATCH_REFRESH_AGE_MINUTES", "30")
+# Batch query jobs that ended (done or failed) more than this many days ago are deleted with their
+# upload and result files, every night; 0 keeps them for ever.
+YUNDAN_BATCH_JOB_DAYS = _env_number("BATCH_JOB_DAYS", "30")
 
 
 def _numbers_by_name(name: str, example: str, number: type = int) -> dict[str, int | float]:

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
@@ -23,6 +24,7 @@ from yundan import clock
 from yundan.batch.models import BatchJob, jobs_folder
 from yundan.batch.query import run_batch_query
 from yundan.batch.reading import InputError
+from yundan.batch.retention import delete_ended_jobs
 
 PROGRESS_SECONDS = 1.0  # at most one progress write per this many seconds
 HEARTBEAT_SECONDS = 30.0  # a running job's worker writes its heartbeat this often
@@ -182,3 +184,11 @@ def requeue_lost_batch_jobs():
     """Every minute: queue again the batch jobs whose worker was lost."""
     for job_id in requeue_lost_jobs():
         run_batch_job(job_id)
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def delete_old_batch_jobs():
+    """Every night: the jobs that ended more than YUNDAN_BATCH_JOB_DAYS days ago go, with their files."""
+    if settings.YUNDAN_BATCH_JOB_DAYS > 0:
+        deleted = delete_ended_jobs(timedelta(days=settings.YUNDAN_BATCH_JOB_DAYS))
+        log.info("batch jobs: %d ended more than %d days ago deleted", deleted, settings.YUNDAN_BATCH_JOB_DAYS)
