@@ -20,7 +20,7 @@ def delete_ended_jobs(older_than: timedelta) -> int:
                                     finished_at__lt=clock.now() - older_than)
     root = jobs_folder().resolve()
     deleted = 0
-    for job_id, input_path in ended.values_list("pk", "input_path").iterator():
+    for job_id, input_path in list(ended.values_list("pk", "input_path")):  # read whole before deleting
         if not BatchJob.objects.filter(pk=job_id).delete()[0]:
             continue  # another run took it
         deleted += 1
