@@ -42,6 +42,7 @@ def test_every_spelling_of_a_phone_in_a_message_is_masked(spelled, shown):
     "运单 JDX000013812345 和 SF1381234567890",  # waybill numbers that hold phone-like digits
     "at 2026-11-27 10:00:00, 1764208800123 ms",
     "job 0000013812345678",
+    "Executing refresh_claimed_packages: bf94866a-2900-4e2d-bbd5-13812348557e",  # a task id, hex
 ])
 def test_order_and_waybill_numbers_and_times_stay_readable(text):
     assert written(text) == text

@@ -207,8 +207,9 @@ def mask_phone(phone: str) -> str:
 
 
 # Phone numbers inside a text (a carrier's trace, a log line). Not next to other digits or letters,
-# so waybill and order numbers (SF1234…, JDX0002…, 13-digit numbers) are never taken for phones.
-_EDGE_BEFORE, _EDGE_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9])"
+# so waybill and order numbers (SF1234…, JDX0002…, 13-digit numbers) and ids (a task's UUID
+# ending -13812348557e) are never taken for phones.
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 PHONE_IN_TEXT = re.compile(
     _EDGE_BEFORE + "(?:"
     r"(?:(?:\+|00)?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}"  # mobile, maybe +86/0086, maybe 3-4-4
