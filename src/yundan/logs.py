@@ -30,8 +30,19 @@ PHONE_FIELDS = frozenset({"receiver_phone", "phone", "mobile", "courier_phone", 
 ADDRESS_FIELDS = frozenset({"receiver_address", "address", "detail_address", "sender_address"})
 PERSON_FIELDS = frozenset({"receiver", "buyer", "contact", "sender"})  # a dict of one: its "name" is a name
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# A UUID (a task's or a request's id) is kept whole: its digit groups can look like a landline.
+UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 # Attributes every record has; anything else on a record is a field passed with extra={...}.
 STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
+
+
+def mask_phones(text: str) -> str:
+    """``mask_phones_in_text`` on everything but the UUIDs in ``text``."""
+    pieces, done = [], 0
+    for found in UUID.finditer(text):
+        pieces += [mask_phones_in_text(text[done:found.start()]), found.group()]
+        done = found.end()
+    return "".join(pieces) + mask_phones_in_text(text[done:])
 
 
 def _masked(field: str, value):
@@ -52,7 +63,7 @@ def _masked(field: str, value):
         return mask_phone(text)
     if field in ADDRESS_FIELDS:
         return mask_address_detail(text)
-    return mask_phones_in_text(text)
+    return mask_phones(text)
 
 
 class PersonalDataFilter(logging.Filter):
@@ -65,13 +76,13 @@ class PersonalDataFilter(logging.Filter):
         except Exception:  # a broken format string: logging reports it when the handler formats
             pass
         else:
-            record.msg, record.args = mask_phones_in_text(message), ()
+            record.msg, record.args = mask_phones(message), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_phones_in_text(record.exc_text)
+            record.exc_text = mask_phones(record.exc_text)
         if record.stack_info:
-            record.stack_info = mask_phones_in_text(record.stack_info)
+            record.stack_info = mask_phones(record.stack_info)
         for field in set(vars(record)) - STANDARD:
             setattr(record, field, _masked(field, getattr(record, field)))
         if not hasattr(record, "request_id"):

@@ -43,9 +43,15 @@ def test_every_spelling_of_a_phone_in_a_message_is_masked(spelled, shown):
     "at 2026-11-27 10:00:00, 1764208800123 ms",
     "job 0000013812345678",
     "Executing refresh_claimed_packages: bf94866a-2900-4e2d-bbd5-13812348557e",  # a task id, hex
+    "5d1c0a2b-0571-2345-6789-abcdef012345 executed in 0.9s",  # a task id whose groups look like a landline
 ])
 def test_order_and_waybill_numbers_and_times_stay_readable(text):
     assert written(text) == text
+
+
+def test_a_phone_beside_a_task_id_is_masked_and_the_id_kept():
+    task = "5d1c0a2b-0571-2345-6789-abcdef012345"
+    assert written(f"task {task}: 收货人 13812345678") == f"task {task}: 收货人 1******5678"
 
 
 def test_receivers_passed_as_fields_are_masked_and_a_request_is_only_its_method_and_path(rf):
