@@ -68,9 +68,6 @@ def deployment(request, template_database, tmp_path):
     try:
         yield made
     finally:
-        made.stop_all()
-        report = getattr(request.node, "report_call", None)
-        if report is None or report.failed:
-            print(made.logs())
+        made.finish(request)
         drop_database(template_database, name)
     assert not made.personal_data_in_logs(), made.personal_data_in_logs()[:10]

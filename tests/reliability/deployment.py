@@ -242,6 +242,13 @@ class Deployment:
         for process in reversed(self.processes):
             process.stop()
 
+    def finish(self, request, more_on_failure=lambda: "") -> None:
+        """Stop the processes and, when the test failed, print their logs and ``more_on_failure()``."""
+        self.stop_all()
+        report = getattr(request.node, "report_call", None)
+        if report is None or report.failed:
+            print(self.logs(), more_on_failure(), sep="\n")
+
     def logs(self) -> str:
         """The last lines of every log, for a failure report."""
         parts = []

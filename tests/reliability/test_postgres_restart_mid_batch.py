@@ -63,10 +63,7 @@ def deployment(request, cluster, database, tmp_path):
     try:
         yield made
     finally:
-        made.stop_all()
-        report = getattr(request.node, "report_call", None)
-        if report is None or report.failed:
-            print(made.logs(), cluster.log_text()[-5000:], sep="\n===== private PostgreSQL =====\n")
+        made.finish(request, lambda: f"===== private PostgreSQL =====\n{cluster.log_text()[-5000:]}")
     assert not made.personal_data_in_logs(), made.personal_data_in_logs()[:10]
 
 
