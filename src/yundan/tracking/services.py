@@ -214,8 +214,7 @@ def _claim(limit: int) -> tuple[list[int], datetime]:
     now = clock.now()
     until = now + CLAIM_LEASE
     with transaction.atomic():
-        due = Package.objects.filter(next_refresh_at__lte=now, shipped_at__isnull=False)
-        due = due.order_by("next_refresh_at")
+        due = Package.objects.filter(next_refresh_at__lte=now, shipped_at__isnull=False).order_by("next_refresh_at")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:limit])
